@@ -1,0 +1,59 @@
+// The start-up arena: one heap block reserved when a worker starts, carved
+// into every pool it needs. After start-up nothing else is allocated, and the
+// arena's size is the figure printed in the "reserved ..." start-up line.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <span>
+#include <type_traits>
+
+namespace hs::core {
+
+class StartupArena {
+public:
+  StartupArena() = default;
+  explicit StartupArena(size_t bytes) { reserve(bytes); }
+  StartupArena(const StartupArena&) = delete;
+  StartupArena& operator=(const StartupArena&) = delete;
+
+  // Allocates the block (once). Returns false when the memory is not available.
+  bool reserve(size_t bytes) {
+    base_.reset(new (std::nothrow) std::byte[bytes]);
+    if (!base_) return false;
+    size_ = bytes;
+    used_ = 0;
+    return true;
+  }
+
+  // Carves n objects of T, value-initialised. Returns an empty span when the
+  // arena is exhausted (a sizing bug: sizes are computed before reserve()).
+  template <class T>
+  std::span<T> take(size_t n) {
+    static_assert(std::is_trivially_destructible_v<T> || std::is_default_constructible_v<T>);
+    uintptr_t p = reinterpret_cast<uintptr_t>(base_.get()) + used_;
+    uintptr_t aligned = (p + alignof(T) - 1) & ~(uintptr_t{alignof(T)} - 1);
+    size_t need = (aligned - p) + n * sizeof(T);
+    if (!base_ || used_ + need > size_) return {};
+    used_ += need;
+    T* first = reinterpret_cast<T*>(aligned);
+    for (size_t i = 0; i < n; ++i) new (first + i) T();
+    return {first, n};
+  }
+
+  // Bytes to reserve for n objects of T, alignment slack included.
+  template <class T>
+  static constexpr size_t bytes_for(size_t n) { return n * sizeof(T) + alignof(T); }
+
+  size_t size() const { return size_; }
+  size_t used() const { return used_; }
+
+private:
+  std::unique_ptr<std::byte[]> base_;
+  size_t size_ = 0;
+  size_t used_ = 0;
+};
+
+}  // namespace hs::core
