@@ -1,0 +1,30 @@
+// Counters of one worker, read by the status endpoint. Plain integers: each
+// worker owns its own and nothing is shared between threads.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+namespace hs::conn {
+
+struct Stats {
+  uint64_t connections_accepted = 0;
+  uint64_t connections_rejected = 0;  // 429 at the connection limit
+  uint64_t requests = 0;
+  uint64_t bytes_in = 0;
+  uint64_t bytes_out = 0;
+  uint64_t timeouts = 0;
+  uint64_t buffer_waits = 0;          // readable connections that waited for a buffer
+  std::array<uint64_t, 6> by_class{}; // index = status / 100 (1xx..5xx)
+  std::array<uint64_t, 16> by_code{}; // the codes in kTrackedCodes, same order
+
+  static constexpr std::array<uint16_t, 16> kTrackedCodes{200, 204, 206, 301, 304, 400, 404, 405,
+                                                          408, 413, 414, 415, 429, 431, 500, 505};
+  void count_status(uint16_t code) {
+    if (code / 100 < by_class.size()) ++by_class[code / 100];
+    for (size_t i = 0; i < kTrackedCodes.size(); ++i)
+      if (kTrackedCodes[i] == code) ++by_code[i];
+  }
+};
+
+}  // namespace hs::conn
