@@ -242,6 +242,7 @@ bool Connection::dispatch(const http::RequestHead& head, Request& req, const Rou
                             head.framing != http::BodyFraming::None;
   const bool keep_alive = head.keep_alive && !resp.wants_close() && !skipped_body;
   finalize(resp, &req, keep_alive);
+  if (ctx_->log != nullptr) ctx_->log->record(owner, req, r->status, r->body_len + r->file_remaining);
   if (head.method == http::Method::Head) {  // same fields as GET, no body
     r->body_len = 0;
     if (r->owns_fd && r->file_fd >= 0) ::close(r->file_fd);
@@ -291,6 +292,10 @@ bool Connection::queue_error(Status status, std::string_view reason) {
     finalize(plain, nullptr, false);
   } else {
     finalize(resp, nullptr, false);
+  }
+  if (ctx_->log != nullptr) {
+    Request unparsed;  // the request could not be parsed: no head, no target
+    ctx_->log->record(owner, unparsed, r->status, r->body_len);
   }
   push_response(r);
   phase_ = Phase::Closing;

@@ -42,6 +42,7 @@ struct Context {
   Stats* stats = nullptr;
   std::span<http::Header> header_scratch;  // limits.max_headers fields
   std::span<char> path_scratch;            // limits.max_target bytes
+  RequestLog* log = nullptr;               // optional access log
   std::string_view date;                   // current IMF-fixdate for the Date field
   int64_t now_seconds = 0;                 // wall clock
 };
@@ -109,7 +110,8 @@ public:
   size_t queued() const { return queue_.size(); }
   uint64_t requests_seen() const { return requests_; }
 
-  core::TimerNode timer;  // linked into the worker's wheel by the loop
+  core::TimerNode timer;        // linked into the worker's wheel by the loop
+  const void* owner = nullptr;  // the loop's slot, handed to RequestLog
 
 private:
   void process(core::Millis now);

@@ -85,6 +85,16 @@ struct Route {
   http::Status status = http::Status::None;  // set when there is no handler (404/405/...)
 };
 
+// Receives one record per final response as it is queued (the access log).
+// `owner` is Connection::owner (the loop's slot, e.g. for the peer address).
+// For requests rejected before they were parsed, request.head is null and
+// the method and target are empty.
+class RequestLog {
+public:
+  virtual ~RequestLog() = default;
+  virtual void record(const void* owner, const Request& request, http::Status status, uint64_t body_bytes) = 0;
+};
+
 class Service {
 public:
   virtual ~Service() = default;
