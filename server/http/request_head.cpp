@@ -1,0 +1,670 @@
+// Request head parser: the field semantics (framing, Host, Connection, Expect)
+// and the scan paths. The byte loop itself lives in request_head_core.inc and
+// is compiled once per path (portable, SSE2, AVX2) from the bottom of this file.
+#include "http/request_head.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "http/char_classes.hpp"
+#include "http/scan_simd.hpp"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define HS_HTTP_X86 1
+#else
+#define HS_HTTP_X86 0
+#endif
+
+namespace hs::http {
+
+namespace {
+
+enum class Step : uint8_t { Ok, More, Fail };
+
+// Everything one call needs; fields remembered across header lines live here.
+struct Ctx {
+  const char* base;  // buf.data()
+  const char* end;   // base + min(buf.size(), max_head_bytes)
+  RequestHead& out;
+  std::span<Header> storage;
+  const HeadLimits& limits;
+  Error err{};
+  std::string_view target_authority{};  // set for absolute-form targets
+  uint64_t cl = 0;
+  unsigned host_count = 0;
+  bool in_fields = false;  // the request line parsed; now in the field section
+  bool absolute_form = false;
+  bool cl_seen = false;
+  bool te_seen = false;
+  bool te_chunked = false;  // `chunked` seen (it is then the last coding so far)
+  bool te_other = false;    // a coding other than `chunked` seen
+  bool conn_close = false;
+  bool conn_keep_alive = false;
+  bool expect_100 = false;
+  bool expect_bad = false;
+};
+
+Step fail(Ctx& c, Status s, const char* why) {
+  c.err = Error{s, why};
+  return Step::Fail;
+}
+
+HeadResult failed(const Ctx& c) { return HeadResult{ParseState::Failed, c.err, 0}; }
+
+HeadResult incomplete(const Ctx& c, size_t size, size_t view) {
+  if (size > c.limits.max_head_bytes)
+    return HeadResult{ParseState::Failed, Error{Status::HeaderFieldsTooLarge, "header section too large"}, 0};
+  return HeadResult{ParseState::Incomplete, Error{}, view};
+}
+
+void reset(RequestHead& out) { out = RequestHead{}; }
+
+// RFC 9112 §2.2: empty lines before the request line are skipped (any number,
+// all counted in head_bytes and in max_head_bytes).
+size_t skip_leading_crlf(const Ctx& c) {
+  const char* p = c.base;
+  while (c.end - p >= 2 && p[0] == '\r' && p[1] == '\n') p += 2;
+  return static_cast<size_t>(p - c.base);
+}
+
+// Is there a CRLFCRLF whose final LF is at index >= from?
+bool find_head_end(const Ctx& c, size_t from) {
+  const size_t size = static_cast<size_t>(c.end - c.base);
+  while (from < size) {
+    const void* hit = std::memchr(c.base + from, '\n', size - from);
+    if (!hit) return false;
+    const size_t i = static_cast<size_t>(static_cast<const char*>(hit) - c.base);
+    if (i >= 3 && c.base[i - 1] == '\r' && c.base[i - 2] == '\n' && c.base[i - 3] == '\r') return true;
+    from = i + 1;
+  }
+  return false;
+}
+
+// Case-insensitive equality of a received token with a lower-case literal.
+bool ieq(std::string_view a, std::string_view lower_lit) {
+  if (a.size() != lower_lit.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (chars::lower(a[i]) != lower_lit[i]) return false;
+  return true;
+}
+
+Method method_of(std::string_view m) {
+  switch (m.size()) {
+    case 3:
+      if (m == "GET") return Method::Get;
+      if (m == "PUT") return Method::Put;
+      break;
+    case 4:
+      if (m == "HEAD") return Method::Head;
+      if (m == "POST") return Method::Post;
+      break;
+    case 5:
+      if (m == "PATCH") return Method::Patch;
+      if (m == "TRACE") return Method::Trace;
+      break;
+    case 6:
+      if (m == "DELETE") return Method::Delete;
+      break;
+    case 7:
+      if (m == "OPTIONS") return Method::Options;
+      if (m == "CONNECT") return Method::Connect;
+      break;
+    default:
+      break;
+  }
+  return Method::Other;
+}
+
+// Returns the length of one valid UTF-8 sequence starting at p (a byte >= 0x80),
+// 0 when the bytes up to `end` are a valid but cut prefix, -1 when invalid
+// (stray continuation byte, overlong form, surrogate, above U+10FFFF).
+int utf8_sequence(const char* p, const char* end) {
+  const auto b0 = static_cast<unsigned char>(p[0]);
+  int n;
+  unsigned char lo = 0x80, hi = 0xBF;  // range of the second byte
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    n = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    n = 3;
+    if (b0 == 0xE0) lo = 0xA0;  // overlong
+    if (b0 == 0xED) hi = 0x9F;  // surrogates
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    n = 4;
+    if (b0 == 0xF0) lo = 0x90;  // overlong
+    if (b0 == 0xF4) hi = 0x8F;  // > U+10FFFF
+  } else {
+    return -1;
+  }
+  for (int i = 1; i < n; ++i) {
+    if (p + i == end) return 0;
+    const auto b = static_cast<unsigned char>(p[i]);
+    if (i == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return -1;
+  }
+  return n;
+}
+
+// dec-octet "." dec-octet "." dec-octet "." dec-octet (RFC 3986, no leading zeros).
+bool valid_ipv4(std::string_view s) {
+  int parts = 0;
+  size_t i = 0;
+  while (true) {
+    size_t start = i;
+    unsigned v = 0;
+    while (i < s.size() && chars::is_digit(s[i]) && i - start < 3) v = v * 10 + static_cast<unsigned>(s[i++] - '0');
+    const size_t len = i - start;
+    if (len == 0 || v > 255 || (len > 1 && s[start] == '0')) return false;
+    if (++parts == 4) return i == s.size();
+    if (i == s.size() || s[i] != '.') return false;
+    ++i;
+  }
+}
+
+// IPv6address of RFC 3986 (no zone id, no IPvFuture).
+bool valid_ipv6(std::string_view s) {
+  size_t i = 0;
+  int groups = 0;
+  bool compressed = false;
+  if (s.size() >= 2 && s[0] == ':' && s[1] == ':') {
+    compressed = true;
+    i = 2;
+    if (i == s.size()) return true;
+  } else if (!s.empty() && s[0] == ':') {
+    return false;
+  }
+  while (true) {
+    const size_t g = i;
+    while (i < s.size() && chars::is(chars::kHex, s[i]) && i - g < 4) ++i;
+    if (i < s.size() && s[i] == '.') {  // trailing IPv4 takes two groups
+      if (!valid_ipv4(s.substr(g))) return false;
+      groups += 2;
+      break;
+    }
+    if (i == g) return false;
+    ++groups;
+    if (i == s.size()) break;
+    if (s[i] != ':') return false;
+    ++i;
+    if (i < s.size() && s[i] == ':') {
+      if (compressed) return false;
+      compressed = true;
+      ++i;
+      if (i == s.size()) break;
+    } else if (i == s.size()) {
+      return false;
+    }
+    if (groups > 8) return false;
+  }
+  return compressed ? groups <= 7 : groups == 8;
+}
+
+// host [ ":" port ] with host = reg-name / IPv4address / "[" IPv6address "]",
+// a non-empty host and, when the colon is there, a port of 1-5 digits <= 65535.
+bool valid_host(std::string_view h) {
+  size_t i = 0;
+  if (!h.empty() && h[0] == '[') {
+    const size_t close = h.find(']');
+    if (close == std::string_view::npos || !valid_ipv6(h.substr(1, close - 1))) return false;
+    i = close + 1;
+  } else {
+    while (i < h.size()) {
+      const char ch = h[i];
+      if (chars::is(chars::kRegName, ch)) {
+        ++i;
+      } else if (ch == '%' && i + 2 < h.size() && chars::is(chars::kHex, h[i + 1]) &&
+                 chars::is(chars::kHex, h[i + 2])) {
+        i += 3;
+      } else {
+        break;
+      }
+    }
+    if (i == 0) return false;
+  }
+  if (i == h.size()) return true;
+  if (h[i] != ':') return false;
+  const std::string_view port = h.substr(i + 1);
+  if (port.empty() || port.size() > 5) return false;
+  unsigned v = 0;
+  for (char d : port) {
+    if (!chars::is_digit(d)) return false;
+    v = v * 10 + static_cast<unsigned>(d - '0');
+  }
+  return v <= 65535;
+}
+
+Step check_target_form(Ctx& c) {
+  const std::string_view t = c.out.target;
+  if (c.out.method == Method::Connect) return fail(c, Status::NotImplemented, "CONNECT is not supported");
+  if (t[0] == '/') return Step::Ok;  // origin-form
+  if (t == "*") {
+    if (c.out.method != Method::Options) return fail(c, Status::BadRequest, "asterisk-form only with OPTIONS");
+    return Step::Ok;
+  }
+  // absolute-form: scheme "://" authority [ path-abempty ] [ "?" query ]
+  const auto alpha = [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'); };
+  if (!alpha(t[0])) return fail(c, Status::BadRequest, "invalid request-target");
+  size_t i = 1;
+  while (i < t.size() && (alpha(t[i]) || chars::is_digit(t[i]) || t[i] == '+' || t[i] == '-' || t[i] == '.')) ++i;
+  if (t.substr(i, 3) != "://") return fail(c, Status::BadRequest, "invalid request-target");
+  const size_t a = i + 3;
+  size_t e = t.find_first_of("/?", a);
+  if (e == std::string_view::npos) e = t.size();
+  const std::string_view authority = t.substr(a, e - a);
+  if (!valid_host(authority)) return fail(c, Status::BadRequest, "invalid authority in request-target");
+  c.absolute_form = true;
+  c.target_authority = authority;
+  c.out.host = authority;
+  return Step::Ok;
+}
+
+// Content-Length = 1#DIGIT list whose members are all the same number.
+Step on_content_length(Ctx& c, std::string_view v) {
+  size_t i = 0;
+  bool first = true;
+  uint64_t value = 0;
+  while (true) {
+    while (i < v.size() && chars::is_ows(v[i])) ++i;
+    const size_t start = i;
+    uint64_t n = 0;
+    while (i < v.size() && chars::is_digit(v[i])) {
+      const auto d = static_cast<uint64_t>(v[i] - '0');
+      if (n > (UINT64_MAX - d) / 10) return fail(c, Status::BadRequest, "Content-Length overflows");
+      n = n * 10 + d;
+      ++i;
+    }
+    if (i == start) return fail(c, Status::BadRequest, "invalid Content-Length");
+    if (!first && n != value) return fail(c, Status::BadRequest, "conflicting Content-Length values");
+    value = n;
+    first = false;
+    while (i < v.size() && chars::is_ows(v[i])) ++i;
+    if (i == v.size()) break;
+    if (v[i] != ',') return fail(c, Status::BadRequest, "invalid Content-Length");
+    ++i;
+  }
+  if (c.cl_seen && c.cl != value) return fail(c, Status::BadRequest, "conflicting Content-Length values");
+  c.cl_seen = true;
+  c.cl = value;
+  return Step::Ok;
+}
+
+// Skips a token at v[i]; false when there is none.
+bool skip_token(std::string_view v, size_t& i) {
+  const size_t start = i;
+  while (i < v.size() && chars::is_tchar(v[i])) ++i;
+  return i != start;
+}
+
+void skip_ows(std::string_view v, size_t& i) {
+  while (i < v.size() && chars::is_ows(v[i])) ++i;
+}
+
+// quoted-string at v[i] (which is '"'); false when malformed.
+bool skip_quoted(std::string_view v, size_t& i) {
+  ++i;
+  while (i < v.size()) {
+    const auto ch = static_cast<unsigned char>(v[i]);
+    if (ch == '"') {
+      ++i;
+      return true;
+    }
+    if (ch == '\\') {
+      if (++i == v.size()) return false;
+    }
+    ++i;
+  }
+  return false;
+}
+
+// Transfer-Encoding = 1#transfer-coding; transfer-coding = token *( OWS ";" OWS
+// token BWS "=" BWS ( token / quoted-string ) ). Fields add up to one list.
+Step on_transfer_encoding(Ctx& c, std::string_view v) {
+  if (c.out.version == Version::Http10)
+    return fail(c, Status::BadRequest, "Transfer-Encoding in an HTTP/1.0 request");
+  c.te_seen = true;
+  size_t i = 0;
+  while (true) {
+    skip_ows(v, i);
+    const size_t start = i;
+    if (!skip_token(v, i)) return fail(c, Status::BadRequest, "malformed Transfer-Encoding");
+    const std::string_view coding = v.substr(start, i - start);
+    skip_ows(v, i);
+    bool params = false;
+    while (i < v.size() && v[i] == ';') {
+      params = true;
+      ++i;
+      skip_ows(v, i);
+      if (!skip_token(v, i)) return fail(c, Status::BadRequest, "malformed Transfer-Encoding");
+      skip_ows(v, i);
+      if (i == v.size() || v[i] != '=') return fail(c, Status::BadRequest, "malformed Transfer-Encoding");
+      ++i;
+      skip_ows(v, i);
+      if (i < v.size() && v[i] == '"') {
+        if (!skip_quoted(v, i)) return fail(c, Status::BadRequest, "malformed Transfer-Encoding");
+      } else if (!skip_token(v, i)) {
+        return fail(c, Status::BadRequest, "malformed Transfer-Encoding");
+      }
+      skip_ows(v, i);
+    }
+    const bool chunked = ieq(coding, "chunked");
+    if (c.te_chunked)
+      return fail(c, Status::BadRequest, chunked ? "chunked applied twice" : "chunked is not the final coding");
+    if (chunked) {
+      if (params) return fail(c, Status::BadRequest, "malformed Transfer-Encoding");
+      c.te_chunked = true;
+    } else {
+      c.te_other = true;
+    }
+    if (i == v.size()) return Step::Ok;
+    if (v[i] != ',') return fail(c, Status::BadRequest, "malformed Transfer-Encoding");
+    ++i;
+  }
+}
+
+// Connection = #connection-option (tokens; empty list elements are ignored).
+Step on_connection(Ctx& c, std::string_view v) {
+  size_t i = 0;
+  while (true) {
+    skip_ows(v, i);
+    if (i == v.size()) return Step::Ok;
+    if (v[i] == ',') {
+      ++i;
+      continue;
+    }
+    const size_t start = i;
+    if (!skip_token(v, i)) return fail(c, Status::BadRequest, "malformed Connection");
+    const std::string_view opt = v.substr(start, i - start);
+    if (ieq(opt, "close")) c.conn_close = true;
+    else if (ieq(opt, "keep-alive")) c.conn_keep_alive = true;
+    skip_ows(v, i);
+    if (i == v.size()) return Step::Ok;
+    if (v[i] != ',') return fail(c, Status::BadRequest, "malformed Connection");
+    ++i;
+  }
+}
+
+// Expect: only 100-continue is known; anything else (or nothing) -> 417 at the end.
+void on_expect(Ctx& c, std::string_view v) {
+  size_t i = 0;
+  bool any = false;
+  while (i < v.size()) {
+    size_t e = v.find(',', i);
+    if (e == std::string_view::npos) e = v.size();
+    std::string_view m = v.substr(i, e - i);
+    while (!m.empty() && chars::is_ows(m.front())) m.remove_prefix(1);
+    while (!m.empty() && chars::is_ows(m.back())) m.remove_suffix(1);
+    if (!m.empty()) {
+      any = true;
+      if (ieq(m, "100-continue")) c.expect_100 = true;
+      else c.expect_bad = true;
+    }
+    i = e + 1;
+  }
+  if (!any) c.expect_bad = true;
+}
+
+Step on_field(Ctx& c, std::string_view name, std::string_view value) {
+  switch (name.size()) {
+    case 4:
+      if (ieq(name, "host")) {
+        if (++c.host_count > 1) return fail(c, Status::BadRequest, "more than one Host field");
+        if (!value.empty() && !valid_host(value)) return fail(c, Status::BadRequest, "invalid Host");
+        if (!c.absolute_form) c.out.host = value;
+      }
+      break;
+    case 6:
+      if (ieq(name, "expect")) on_expect(c, value);
+      break;
+    case 10:
+      if (ieq(name, "connection")) return on_connection(c, value);
+      break;
+    case 14:
+      if (ieq(name, "content-length")) return on_content_length(c, value);
+      break;
+    case 17:
+      if (ieq(name, "transfer-encoding")) return on_transfer_encoding(c, value);
+      break;
+    default:
+      break;
+  }
+  return Step::Ok;
+}
+
+// Checks that need the whole header section, in this order of precedence.
+Step finish(Ctx& c) {
+  RequestHead& o = c.out;
+  const bool v11 = o.version == Version::Http11;
+  if (v11 && c.host_count == 0) return fail(c, Status::BadRequest, "missing Host");
+  if (c.te_seen) {
+    if (c.cl_seen) return fail(c, Status::BadRequest, "both Content-Length and Transfer-Encoding");
+    if (!c.te_chunked) return fail(c, Status::BadRequest, "chunked is not the final coding");
+    if (c.te_other) return fail(c, Status::NotImplemented, "unsupported transfer coding");
+    o.framing = BodyFraming::Chunked;
+  } else if (c.cl_seen) {
+    o.framing = BodyFraming::ContentLength;
+    o.content_length = c.cl;
+  }
+  if (c.expect_bad) return fail(c, Status::ExpectationFailed, "unsupported expectation");
+  o.expect_continue = c.expect_100 && v11;  // RFC 9110 §10.1.1: ignored in 1.0
+  o.keep_alive = !c.conn_close && (v11 || c.conn_keep_alive);
+  return Step::Ok;
+}
+
+// ---- portable path ---------------------------------------------------------
+namespace portable {
+#define HS_TGT
+
+inline const char* find_target_stop(const char*, const char* p, const char* end) {
+  while (end - p >= 4) {
+    if (!chars::is(chars::kTarget, p[0])) return p;
+    if (!chars::is(chars::kTarget, p[1])) return p + 1;
+    if (!chars::is(chars::kTarget, p[2])) return p + 2;
+    if (!chars::is(chars::kTarget, p[3])) return p + 3;
+    p += 4;
+  }
+  while (p < end && chars::is(chars::kTarget, *p)) ++p;
+  return p;
+}
+
+inline const char* find_value_stop(const char*, const char* p, const char* end) {
+  while (end - p >= 4) {
+    if (!chars::is(chars::kValue, p[0])) return p;
+    if (!chars::is(chars::kValue, p[1])) return p + 1;
+    if (!chars::is(chars::kValue, p[2])) return p + 2;
+    if (!chars::is(chars::kValue, p[3])) return p + 3;
+    p += 4;
+  }
+  while (p < end && chars::is(chars::kValue, *p)) ++p;
+  return p;
+}
+
+#include "http/request_head_core.inc"
+#undef HS_TGT
+}  // namespace portable
+
+#if HS_HTTP_X86
+// ---- SIMD paths ------------------------------------------------------------
+// A byte stops the target scan when it is <= 0x20 or >= 0x7f (one signed
+// compare catches 0x00-0x20 and 0x80-0xff) or '#'; it stops the value scan
+// when it is < 0x20 but not HTAB, or >= 0x7f.
+
+inline unsigned target_mask16(__m128i v) {
+  const __m128i low = _mm_cmpgt_epi8(_mm_set1_epi8(0x21), v);
+  const __m128i del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
+  const __m128i hash = _mm_cmpeq_epi8(v, _mm_set1_epi8('#'));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(low, del), hash)));
+}
+
+inline unsigned value_mask16(__m128i v) {
+  const __m128i low = _mm_cmpgt_epi8(_mm_set1_epi8(0x20), v);
+  const __m128i tab = _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'));
+  const __m128i del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_andnot_si128(tab, low), del)));
+}
+
+// 16-byte blocks; the last partial block is read as the 16 bytes ending at
+// `end` (when the buffer has them) with the already-seen bytes masked off.
+template <unsigned (*Mask)(__m128i), const char* (*Scalar)(const char*, const char*, const char*)>
+inline const char* scan16(const char* base, const char* p, const char* end) {
+  while (end - p >= 16) {
+    const unsigned m = Mask(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    if (m) return p + __builtin_ctz(m);
+    p += 16;
+  }
+  if (p == end) return end;
+  if (end - base >= 16) {
+    const char* q = end - 16;
+    const unsigned m = Mask(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q))) >> (p - q);
+    return m ? p + __builtin_ctz(m) : end;
+  }
+  return Scalar(base, p, end);
+}
+
+namespace sse2 {
+#define HS_TGT
+inline const char* find_target_stop(const char* base, const char* p, const char* end) {
+  return scan16<target_mask16, portable::find_target_stop>(base, p, end);
+}
+inline const char* find_value_stop(const char* base, const char* p, const char* end) {
+  return scan16<value_mask16, portable::find_value_stop>(base, p, end);
+}
+#include "http/request_head_core.inc"
+#undef HS_TGT
+}  // namespace sse2
+
+namespace avx2 {
+#define HS_TGT __attribute__((target("avx2")))
+
+HS_TGT inline unsigned target_mask32(__m256i v) {
+  const __m256i low = _mm256_cmpgt_epi8(_mm256_set1_epi8(0x21), v);
+  const __m256i del = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7f));
+  const __m256i hash = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('#'));
+  return static_cast<unsigned>(_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(low, del), hash)));
+}
+
+HS_TGT inline unsigned value_mask32(__m256i v) {
+  const __m256i low = _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v);
+  const __m256i tab = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t'));
+  const __m256i del = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7f));
+  return static_cast<unsigned>(_mm256_movemask_epi8(_mm256_or_si256(_mm256_andnot_si256(tab, low), del)));
+}
+
+HS_TGT inline const char* find_target_stop(const char* base, const char* p, const char* end) {
+  while (end - p >= 32) {
+    const unsigned m = target_mask32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    if (m) return p + __builtin_ctz(m);
+    p += 32;
+  }
+  if (p == end) return end;
+  if (end - base >= 32) {
+    const char* q = end - 32;
+    const unsigned m = target_mask32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q))) >> (p - q);
+    return m ? p + __builtin_ctz(m) : end;
+  }
+  return sse2::find_target_stop(base, p, end);
+}
+
+HS_TGT inline const char* find_value_stop(const char* base, const char* p, const char* end) {
+  while (end - p >= 32) {
+    const unsigned m = value_mask32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    if (m) return p + __builtin_ctz(m);
+    p += 32;
+  }
+  if (p == end) return end;
+  if (end - base >= 32) {
+    const char* q = end - 32;
+    const unsigned m = value_mask32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q))) >> (p - q);
+    return m ? p + __builtin_ctz(m) : end;
+  }
+  return sse2::find_value_stop(base, p, end);
+}
+
+#include "http/request_head_core.inc"
+#undef HS_TGT
+}  // namespace avx2
+#endif  // HS_HTTP_X86
+
+// ---- path selection --------------------------------------------------------
+std::atomic<int> g_path{-1};
+
+ScanPath best_path() {
+#if HS_HTTP_X86
+  return scan_path_supported(ScanPath::Avx2) ? ScanPath::Avx2 : ScanPath::Sse2;
+#else
+  return ScanPath::Portable;
+#endif
+}
+
+ScanPath initial_path() {
+  if (const char* env = std::getenv("HS_HTTP_SCAN")) {
+    const std::string_view e(env);
+    for (ScanPath p : {ScanPath::Portable, ScanPath::Sse2, ScanPath::Avx2})
+      if (e == scan_path_name(p) && scan_path_supported(p)) return p;
+  }
+  return best_path();
+}
+
+}  // namespace
+
+bool scan_path_supported(ScanPath p) {
+  switch (p) {
+    case ScanPath::Portable: return true;
+#if HS_HTTP_X86
+    case ScanPath::Sse2: return true;
+    case ScanPath::Avx2:
+      __builtin_cpu_init();
+      return __builtin_cpu_supports("avx2");
+#else
+    case ScanPath::Sse2:
+    case ScanPath::Avx2: return false;
+#endif
+  }
+  return false;
+}
+
+const char* scan_path_name(ScanPath p) {
+  switch (p) {
+    case ScanPath::Portable: return "portable";
+    case ScanPath::Sse2: return "sse2";
+    case ScanPath::Avx2: return "avx2";
+  }
+  return "?";
+}
+
+ScanPath active_scan_path() {
+  int v = g_path.load(std::memory_order_relaxed);
+  if (v < 0) {
+    v = static_cast<int>(initial_path());
+    g_path.store(v, std::memory_order_relaxed);
+  }
+  return static_cast<ScanPath>(v);
+}
+
+bool set_scan_path(ScanPath p) {
+  if (!scan_path_supported(p)) return false;
+  g_path.store(static_cast<int>(p), std::memory_order_relaxed);
+  return true;
+}
+
+HeadResult parse_request_head(std::string_view buf, size_t scanned, RequestHead& out,
+                              std::span<Header> header_storage, const HeadLimits& limits) {
+  switch (active_scan_path()) {
+#if HS_HTTP_X86
+    case ScanPath::Avx2: return avx2::run(buf, scanned, out, header_storage, limits);
+    case ScanPath::Sse2: return sse2::run(buf, scanned, out, header_storage, limits);
+#endif
+    default: return portable::run(buf, scanned, out, header_storage, limits);
+  }
+}
+
+std::string_view RequestHead::header(std::string_view name) const {
+  for (const Header& h : headers) {
+    if (h.name.size() != name.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < name.size() && same; ++i) same = chars::lower(h.name[i]) == chars::lower(name[i]);
+    if (same) return h.value;
+  }
+  return {};
+}
+
+}  // namespace hs::http
