@@ -1,0 +1,71 @@
+// The app layer's conn::Service: a Router filled from an app::Config (the
+// command line fills the Config), the built-in handlers (static files, the
+// status endpoint, the JSON API example), and the small error pages.
+//
+// Construction happens at start-up and may allocate (the route table, pattern
+// copies); route() and handle() never do. One App may serve several workers:
+// the built-in handlers keep no per-request state (see router.hpp).
+//
+//   app::Config cfg;
+//   cfg.docroot = dir;                  // mounted at "/*" for GET and HEAD
+//   cfg.status_path = "/_status";       // optional
+//   cfg.example_api = true;             // optional: /api/sum, /api/hello/{name}
+//   app::App app(cfg);
+//   if (!app.ok()) { fprintf(stderr, "homeserve: %.*s\n", ...app.error()); return 1; }
+//   app.set_status_probe({&fill_sample, worker});   // net: see status_handler.hpp
+//   ctx.service = &app;
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "app/example_api.hpp"
+#include "app/router.hpp"
+#include "app/static_files.hpp"
+#include "app/status_handler.hpp"
+#include "conn/exchange.hpp"
+#include "core/clock.hpp"
+
+namespace hs::app {
+
+struct Config {
+  std::string docroot = ".";      // served at "/" (GET, HEAD); empty: no static files
+  bool dotfiles = false;          // serve `.name` files (default: 404)
+  std::string status_path;        // e.g. "/_status"; empty: no status endpoint
+  bool example_api = false;       // mount the JSON API example (--example-api)
+  size_t max_routes = 32;         // room for the built-in routes and an embedder's own
+  StatusProbe status_probe;       // may also be set later with set_status_probe()
+  core::Millis (*clock)() = core::monotonic_now;  // for the uptime (tests inject one)
+};
+
+class App final : public conn::Service {
+public:
+  explicit App(const Config& config);
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
+  // False when start-up failed (docroot missing, bad status path, ...); error() says why.
+  bool ok() const { return error_[0] == '\0'; }
+  std::string_view error() const { return error_; }
+
+  // More routes may be added before serving (the table holds config.max_routes).
+  Router& router() { return router_; }
+  void set_status_probe(StatusProbe probe) { status_.set_probe(probe); }
+
+  // ---- conn::Service ----
+  conn::Route route(conn::Request& request) override;
+  void handle(const conn::Route& route, const conn::Request& request, conn::Response& response) override;
+  bool error_page(http::Status status, std::string_view reason, conn::Response& response) override;
+
+private:
+  void fail(const char* what, std::string_view detail, const char* why);
+
+  Router router_;
+  StaticFiles static_files_;
+  StatusHandler status_;
+  ExampleApi example_;
+  char error_[256] = {};
+};
+
+}  // namespace hs::app

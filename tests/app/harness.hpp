@@ -1,0 +1,114 @@
+// Calls a conn::Service the way the connection does (route as soon as the
+// head is parsed, then handle), with a responder over local arrays, and reads
+// back what the handler wrote: status, fields, body, file range. No event
+// loop, no connection: the app layer alone.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <array>
+#include <string>
+#include <string_view>
+
+#include "conn/exchange.hpp"
+#include "http/request_head.hpp"
+#include "http/target.hpp"
+
+namespace hs::app::testing {
+
+struct Outcome {
+  bool parsed = false;       // the request text was a valid head and target
+  conn::Route route;
+  int status = 0;
+  std::string fields;        // "Name: value\r\n" lines as the handler wrote them
+  std::string body;          // the small body
+  bool has_file = false;
+  uint64_t file_offset = 0;
+  uint64_t file_length = 0;
+  std::string file;          // the file range's bytes (read with pread)
+  bool overflowed = false;
+  std::array<conn::Param, 8> params{};
+  uint8_t param_count = 0;
+
+  // Value of the first field named `name` (case-sensitive; handlers spell them one way).
+  std::string header(std::string_view name) const {
+    const std::string key = std::string(name) + ": ";
+    size_t at = 0;
+    while (at < fields.size()) {
+      const size_t eol = fields.find("\r\n", at);
+      const std::string_view line(fields.data() + at, eol - at);
+      if (line.substr(0, key.size()) == key) return std::string(line.substr(key.size()));
+      at = eol + 2;
+    }
+    return {};
+  }
+  bool has_header(std::string_view name) const { return fields.find(std::string(name) + ": ") != std::string::npos; }
+  std::string param(std::string_view name) const {
+    for (uint8_t i = 0; i < param_count; ++i)
+      if (params[i].name == name) return std::string(params[i].value);
+    return "<none>";
+  }
+  // The entity as a client would receive it for GET: small body or file range.
+  std::string content() const { return has_file ? file : body; }
+};
+
+// `request`: a request head ("GET /x HTTP/1.1\r\nHost: t\r\n\r\n") followed by
+// its body, if any (Content-Length framing only).
+inline Outcome run(conn::Service& service, std::string_view request, int64_t now_seconds = 1'700'000'000) {
+  Outcome out;
+  std::array<http::Header, 32> headers;
+  http::RequestHead head;
+  const http::HeadResult hr = http::parse_request_head(request, 0, head, headers, http::HeadLimits{});
+  if (hr.state != http::ParseState::Complete) return out;
+  std::array<char, 8192> path_buf;
+  http::Target target;
+  if (http::parse_target(head.target, path_buf, target)) return out;
+  out.parsed = true;
+
+  conn::Request req;
+  req.head = &head;
+  req.method = head.method;
+  req.method_token = head.method_token;
+  req.raw_target = head.target;
+  req.path = target.path;
+  req.query = target.query;
+  req.now_seconds = now_seconds;
+  out.route = service.route(req);
+  out.params = req.params;
+  out.param_count = req.param_count;
+  req.body = request.substr(head.head_bytes);
+
+  std::array<char, 1024> head_area;
+  std::array<char, 3072> body_area;
+  conn::Responder r;
+  r.head_area = head_area;
+  r.body_area = body_area;
+  conn::Response resp(r);
+  service.handle(out.route, req, resp);
+
+  out.status = http::code(resp.status());
+  out.overflowed = resp.overflowed();
+  out.fields.assign(head_area.data() + r.head_start, resp.fields_len());
+  out.body.assign(body_area.data(), r.body_len);
+  if (r.file_fd >= 0) {
+    out.has_file = true;
+    out.file_offset = r.file_offset;
+    out.file_length = r.file_remaining;
+    out.file.resize(r.file_remaining);
+    const ssize_t got = ::pread(r.file_fd, out.file.data(), out.file.size(), static_cast<off_t>(r.file_offset));
+    EXPECT_EQ(got, static_cast<ssize_t>(out.file.size()));
+    EXPECT_TRUE(r.owns_fd) << "a file range handed to the connection must be owned by the responder";
+    if (r.owns_fd) ::close(r.file_fd);
+  }
+  return out;
+}
+
+inline std::string request(std::string_view method, std::string_view target, std::string_view extra = "",
+                           std::string_view body = "") {
+  std::string s = std::string(method) + " " + std::string(target) + " HTTP/1.1\r\nHost: test\r\n" + std::string(extra);
+  if (!body.empty()) s += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  return s + "\r\n" + std::string(body);
+}
+
+}  // namespace hs::app::testing

@@ -1,0 +1,280 @@
+// The static-file handler against a document root built by the test: content
+// types, Last-Modified, index.html, 301 with the query kept, 404 for missing
+// files, dotfiles, FIFOs (without blocking) and symlinks leaving the root,
+// 405 with Allow. Requests go through app::App as conn::Service.
+#include "app/static_files.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "app/app.hpp"
+#include "app/mime_types.hpp"
+#include "harness.hpp"
+
+namespace hs::app {
+namespace {
+
+using testing::run;
+using testing::request;
+
+// A temporary directory tree, removed at the end.
+class TempTree {
+public:
+  TempTree() {
+    char tmpl[] = "/tmp/hs_app_test_XXXXXX";
+    const char* made = ::mkdtemp(tmpl);
+    EXPECT_NE(made, nullptr);
+    base_ = made ? made : "/nonexistent";
+  }
+  ~TempTree() { (void)std::system(("rm -rf '" + base_ + "'").c_str()); }
+  const std::string& base() const { return base_; }
+  std::string path(const std::string& rel) const { return base_ + "/" + rel; }
+  void file(const std::string& rel, const std::string& content) const {
+    const int fd = ::open(path(rel).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0) << rel;
+    ASSERT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
+    ::close(fd);
+  }
+  void dir(const std::string& rel) const { ASSERT_EQ(::mkdir(path(rel).c_str(), 0755), 0) << rel; }
+  void link(const std::string& target, const std::string& rel) const {
+    ASSERT_EQ(::symlink(target.c_str(), path(rel).c_str()), 0) << rel;
+  }
+  void mtime(const std::string& rel, time_t t) const {
+    timespec times[2] = {{t, 0}, {t, 0}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, path(rel).c_str(), times, 0), 0);
+  }
+
+private:
+  std::string base_;
+};
+
+class StaticFilesTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    // outside/ holds a secret; root/ is the document root.
+    tree.dir("root");
+    tree.file("secret.txt", "outside the root");
+    tree.file("root/index.html", "<h1>home</h1>");
+    tree.file("root/style.css", "body{}");
+    tree.file("root/app.js", "let a;");
+    tree.file("root/data.json", "{}");
+    tree.file("root/photo.JPG", "jpeg bytes");
+    tree.file("root/blob.bin", std::string(5000, 'x'));
+    tree.file("root/empty.txt", "");
+    tree.mtime("root/style.css", 784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
+    tree.dir("root/sub");
+    tree.file("root/sub/index.html", "sub index");
+    tree.file("root/sub/.hidden", "hidden");
+    tree.dir("root/noindex");
+    tree.file("root/noindex/a.txt", "a");
+    tree.dir("root/with space");
+    tree.file("root/with space/index.html", "spaced");
+    tree.dir("root/dirindex");
+    tree.dir("root/dirindex/index.html");
+    tree.file("root/.env", "SECRET=1");
+    tree.dir("root/.git");
+    tree.file("root/.git/config", "[core]");
+    ASSERT_EQ(::mkfifo(tree.path("root/fifo").c_str(), 0644), 0);
+    tree.link("style.css", "root/link.txt");             // inside the root
+    tree.link("sub", "root/linkdir");                     // a directory inside
+    tree.link("../secret.txt", "root/up.txt");            // climbs out
+    tree.link(tree.path("secret.txt"), "root/abs.txt");   // absolute, outside
+    tree.link("/proc/self/root/etc/hostname", "root/magic.txt");
+
+    Config cfg;
+    cfg.docroot = tree.path("root");
+    app = std::make_unique<App>(cfg);
+    ASSERT_TRUE(app->ok()) << app->error();
+  }
+
+  testing::Outcome get(const std::string& target, std::string_view method = "GET") {
+    return run(*app, request(method, target));
+  }
+
+  TempTree tree;
+  std::unique_ptr<App> app;
+};
+
+TEST_F(StaticFilesTest, ServesAFileAsAFileRangeWithItsFields) {
+  auto o = get("/style.css");
+  EXPECT_EQ(o.status, 200);
+  ASSERT_TRUE(o.has_file);
+  EXPECT_EQ(o.file_offset, 0u);
+  EXPECT_EQ(o.file_length, 6u);
+  EXPECT_EQ(o.file, "body{}");
+  EXPECT_EQ(o.body, "");
+  EXPECT_EQ(o.header("Content-Type"), "text/css; charset=utf-8");
+  EXPECT_EQ(o.header("Last-Modified"), "Sun, 06 Nov 1994 08:49:37 GMT");
+  EXPECT_EQ(o.header("X-Content-Type-Options"), "nosniff");
+  EXPECT_FALSE(o.has_header("Content-Length")) << "the connection adds it from the file range";
+  EXPECT_EQ(o.route.max_body, 0u) << "static files accept no body";
+}
+
+TEST_F(StaticFilesTest, HeadWritesTheSameFieldsAsGet) {
+  auto g = get("/style.css");
+  auto h = get("/style.css", "HEAD");
+  EXPECT_EQ(h.status, 200);
+  EXPECT_EQ(h.fields, g.fields);
+  EXPECT_EQ(h.file_length, 6u) << "the connection drops the body for HEAD";
+}
+
+TEST_F(StaticFilesTest, ContentTypes) {
+  EXPECT_EQ(get("/index.html").header("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(get("/app.js").header("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(get("/data.json").header("Content-Type"), "application/json");
+  EXPECT_EQ(get("/photo.JPG").header("Content-Type"), "image/jpeg");
+  EXPECT_EQ(get("/blob.bin").header("Content-Type"), "application/octet-stream");
+  EXPECT_EQ(get("/blob.bin").file.size(), 5000u);
+}
+
+TEST_F(StaticFilesTest, EmptyFileHasNoRange) {
+  auto o = get("/empty.txt");
+  EXPECT_EQ(o.status, 200);
+  EXPECT_FALSE(o.has_file);
+  EXPECT_EQ(o.body, "");
+  EXPECT_EQ(o.header("Content-Type"), "text/plain; charset=utf-8");
+}
+
+TEST_F(StaticFilesTest, DirectoriesServeTheirIndex) {
+  auto root = get("/");
+  EXPECT_EQ(root.status, 200);
+  EXPECT_EQ(root.file, "<h1>home</h1>");
+  EXPECT_EQ(root.header("Content-Type"), "text/html; charset=utf-8");
+  auto sub = get("/sub/");
+  EXPECT_EQ(sub.status, 200);
+  EXPECT_EQ(sub.file, "sub index");
+  EXPECT_EQ(get("/noindex/").status, 404);
+  EXPECT_EQ(get("/dirindex/").status, 404) << "an index.html that is a directory";
+  EXPECT_EQ(get("/with%20space/").file, "spaced");
+}
+
+TEST_F(StaticFilesTest, DirectoryWithoutSlashRedirectsKeepingTheQuery) {
+  auto o = get("/sub");
+  EXPECT_EQ(o.status, 301);
+  EXPECT_EQ(o.header("Location"), "/sub/");
+  EXPECT_FALSE(o.has_file);
+  EXPECT_EQ(get("/sub?x=1&y=%20").header("Location"), "/sub/?x=1&y=%20");
+  EXPECT_EQ(get("/with%20space").header("Location"), "/with%20space/");
+  EXPECT_EQ(get("/./sub").header("Location"), "/sub/") << "the normalised path";
+}
+
+TEST_F(StaticFilesTest, MissingIs404WithASmallBody) {
+  for (const char* t : {"/missing", "/missing/", "/style.css/", "/sub/missing.html", "/noindex/b.txt"}) {
+    auto o = get(t);
+    EXPECT_EQ(o.status, 404) << t;
+    EXPECT_EQ(o.body, "404 Not Found\n") << t;
+    EXPECT_EQ(o.header("Content-Type"), "text/plain; charset=utf-8") << t;
+    EXPECT_FALSE(o.has_file) << t;
+  }
+}
+
+TEST_F(StaticFilesTest, DotfilesAre404) {
+  for (const char* t : {"/.env", "/.git/config", "/.git/", "/.git", "/sub/.hidden", "/%2egit/config"})
+    EXPECT_EQ(get(t).status, 404) << t;
+}
+
+TEST_F(StaticFilesTest, DotfilesServedWhenAllowed) {
+  Config cfg;
+  cfg.docroot = tree.path("root");
+  cfg.dotfiles = true;
+  App with(cfg);
+  ASSERT_TRUE(with.ok());
+  EXPECT_EQ(run(with, request("GET", "/.env")).file, "SECRET=1");
+}
+
+TEST_F(StaticFilesTest, FifoIs404WithoutBlocking) {
+  ::alarm(10);  // a blocking open would hang the test: fail it instead
+  auto o = get("/fifo");
+  ::alarm(0);
+  EXPECT_EQ(o.status, 404);
+  EXPECT_FALSE(o.has_file);
+}
+
+TEST_F(StaticFilesTest, SymlinksInsideTheRootWork) {
+  auto o = get("/link.txt");
+  EXPECT_EQ(o.status, 200);
+  EXPECT_EQ(o.file, "body{}");
+  EXPECT_EQ(o.header("Content-Type"), "text/plain; charset=utf-8") << "the requested name decides";
+  EXPECT_EQ(get("/linkdir/").file, "sub index");
+  EXPECT_EQ(get("/linkdir").header("Location"), "/linkdir/");
+}
+
+TEST_F(StaticFilesTest, SymlinksLeavingTheRootAre404) {
+  for (const char* t : {"/up.txt", "/abs.txt", "/magic.txt"}) {
+    auto o = get(t);
+    EXPECT_EQ(o.status, 404) << t;
+    EXPECT_EQ(o.file.find("outside"), std::string::npos) << t;
+  }
+}
+
+TEST_F(StaticFilesTest, OtherMethodsAre405WithAllow) {
+  for (const char* m : {"POST", "PUT", "DELETE", "OPTIONS", "PATCH", "BREW"}) {
+    auto o = run(*app, request(m, "/style.css"));
+    EXPECT_EQ(o.route.status, http::Status::MethodNotAllowed) << m;
+    EXPECT_EQ(o.status, 405) << m;
+    EXPECT_EQ(o.header("Allow"), "GET, HEAD") << m;
+    EXPECT_EQ(o.body, "405 Method Not Allowed\n") << m;
+    EXPECT_FALSE(o.has_file) << m;
+  }
+}
+
+TEST_F(StaticFilesTest, MountedUnderAPrefixServesTheRestOfThePath) {
+  StaticFiles files;
+  ASSERT_EQ(files.open(tree.path("root").c_str()), 0);
+  Config cfg;
+  cfg.docroot = "";  // no "/*" mount
+  App custom(cfg);
+  ASSERT_TRUE(custom.ok());
+  ASSERT_EQ(custom.router().add({http::Method::Get, http::Method::Head}, "/files/*", files), AddError::none);
+  EXPECT_EQ(run(custom, request("GET", "/files/style.css")).file, "body{}");
+  EXPECT_EQ(run(custom, request("GET", "/files/")).file, "<h1>home</h1>");
+  EXPECT_EQ(run(custom, request("GET", "/files/sub")).header("Location"), "/files/sub/");
+  EXPECT_EQ(run(custom, request("GET", "/files/.env")).status, 404);
+  EXPECT_EQ(run(custom, request("GET", "/style.css")).status, 404);
+}
+
+TEST(StaticFilesOpen, MissingRootIsAnError) {
+  StaticFiles files;
+  EXPECT_EQ(files.open("/nonexistent/hs_app_test"), ENOENT);
+  Config cfg;
+  cfg.docroot = "/nonexistent/hs_app_test";
+  App app(cfg);
+  EXPECT_FALSE(app.ok());
+  EXPECT_NE(app.error().find("/nonexistent/hs_app_test"), std::string_view::npos) << app.error();
+}
+
+struct MimeRow {
+  const char* name;
+  const char* type;
+};
+
+TEST(MimeTypes, Table) {
+  const MimeRow rows[] = {
+      {"a.html", "text/html; charset=utf-8"},       {"a.htm", "text/html; charset=utf-8"},
+      {"a.css", "text/css; charset=utf-8"},         {"a.js", "text/javascript; charset=utf-8"},
+      {"a.mjs", "text/javascript; charset=utf-8"},  {"a.json", "application/json"},
+      {"a.svg", "image/svg+xml"},                   {"a.png", "image/png"},
+      {"a.jpeg", "image/jpeg"},                     {"A.JPG", "image/jpeg"},
+      {"a.gif", "image/gif"},                       {"a.webp", "image/webp"},
+      {"a.avif", "image/avif"},                     {"favicon.ico", "image/x-icon"},
+      {"a.woff2", "font/woff2"},                    {"a.txt", "text/plain; charset=utf-8"},
+      {"README.md", "text/markdown; charset=utf-8"}, {"a.pdf", "application/pdf"},
+      {"a.mp4", "video/mp4"},                       {"a.webm", "video/webm"},
+      {"a.mp3", "audio/mpeg"},                      {"a.ogg", "audio/ogg"},
+      {"a.flac", "audio/flac"},                     {"a.wasm", "application/wasm"},
+      {"a.zip", "application/zip"},                 {"a.xml", "text/xml; charset=utf-8"},
+      {"dir.d/file.tar.gz", "application/octet-stream"},
+      {"Makefile", "application/octet-stream"},     {".bashrc", "application/octet-stream"},
+      {"a.", "application/octet-stream"},           {"a.htmlx", "application/octet-stream"},
+      {"dir.html/file", "application/octet-stream"}, {"", "application/octet-stream"},
+  };
+  for (const MimeRow& r : rows) EXPECT_EQ(content_type_for(r.name), r.type) << r.name;
+}
+
+}  // namespace
+}  // namespace hs::app
