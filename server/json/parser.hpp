@@ -1,13 +1,17 @@
 // Strict RFC 8259 JSON parser over a byte span into a caller-supplied token
 // array (jsmn-style). No heap allocation, no recursion, no exceptions.
 //
-// Memory bound: a document of N bytes produces at most N/2 + 1 tokens (every
-// value but the first needs its own separator byte), so a token array of
-// N/2 + 1 entries (16 bytes each, 8 N + 16 bytes) never runs out. The parser
-// itself uses a fixed ~100 bytes of stack whatever the nesting: the stack of
-// open containers lives in the token array (an open container's `next` field
-// links to its parent until it is closed). Time is linear in N; each input
-// byte is looked at a bounded number of times, whatever the nesting.
+// Memory bound: a valid document of N bytes has at most (N+1)/2 tokens (each
+// token has its own first byte, and every token but the first also needs a
+// ',' or ':' before it or a container's closing byte after it), so a token
+// array of tokens_needed_at_most(N) = N/2 + 1 entries (16 bytes each: 8 N + 16
+// bytes) never fails a valid document with too_many_tokens. An invalid input
+// may then report too_many_tokens where a later syntax error would have been
+// found; with N tokens (one per byte) the error is always the precise one.
+// The parser itself uses a fixed ~100 bytes of stack whatever the nesting: the
+// stack of open containers lives in the token array (an open container's
+// `next` field links to its parent until it is closed). Time is linear in N:
+// each input byte is looked at a bounded number of times, whatever the nesting.
 //
 // Strictness: the RFC 8259 grammar exactly (no comments, no trailing commas,
 // no leading '+' or zeros, no BOM, nothing after the value but whitespace),
@@ -52,8 +56,10 @@ static_assert(sizeof(Token) == 16);
 inline constexpr std::size_t kMaxInputSize = (std::size_t{1} << 28) - 1;  // 256 MiB - 1
 inline constexpr std::uint32_t kDefaultMaxDepth = 1024;
 
-// Tokens always sufficient for an input of `input_size` bytes.
+// Tokens that suffice for any valid document of `input_size` bytes.
 constexpr std::size_t tokens_needed_at_most(std::size_t input_size) noexcept { return input_size / 2 + 1; }
+// Tokens with which even an invalid input gets its precise syntax error.
+constexpr std::size_t tokens_for_exact_errors(std::size_t input_size) noexcept { return input_size + 1; }
 
 struct Limits {
   // Open containers allowed at once; the (max_depth+1)-th '{' or '[' fails
