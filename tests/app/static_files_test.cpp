@@ -9,11 +9,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <cstdlib>
 #include <string>
 
 #include "app/app.hpp"
 #include "app/mime_types.hpp"
+#include "conn/memory_peer.hpp"
 #include "harness.hpp"
 
 namespace hs::app {
@@ -236,6 +239,57 @@ TEST_F(StaticFilesTest, MountedUnderAPrefixServesTheRestOfThePath) {
   EXPECT_EQ(run(custom, request("GET", "/files/sub")).header("Location"), "/files/sub/");
   EXPECT_EQ(run(custom, request("GET", "/files/.env")).status, 404);
   EXPECT_EQ(run(custom, request("GET", "/style.css")).status, 404);
+}
+
+size_t open_descriptors() {
+  size_t n = 0;
+  DIR* d = ::opendir("/proc/self/fd");
+  if (d == nullptr) return 0;
+  while (::readdir(d) != nullptr) ++n;
+  ::closedir(d);
+  return n;
+}
+
+TEST_F(StaticFilesTest, NoDescriptorLeaks) {
+  const size_t before = open_descriptors();
+  for (const char* t : {"/style.css", "/", "/sub", "/sub/", "/noindex/", "/dirindex/", "/fifo", "/missing",
+                        "/.env", "/up.txt", "/abs.txt", "/empty.txt", "/linkdir/"})
+    (void)get(t);
+  (void)get("/style.css", "POST");
+  EXPECT_EQ(open_descriptors(), before);
+}
+
+TEST_F(StaticFilesTest, ThroughTheConnection) {
+  conn::Limits limits;
+  limits.buffer_size = 4096;
+  limits.max_target = 1024;
+  limits.max_headers = 16;
+  conn::MemoryPeer peer(limits, *app);
+  peer.send(request("GET", "/style.css") + request("HEAD", "/style.css") + request("GET", "/blob.bin") +
+                request("GET", "/sub") + request("POST", "/style.css", "", "x=1"),
+            1);
+  const std::string& out = peer.output;
+  size_t at = out.find("HTTP/1.1 200 OK\r\n");
+  ASSERT_EQ(at, 0u) << out;
+  at = out.find("Content-Length: 6\r\n", at);
+  ASSERT_NE(at, std::string::npos) << out;
+  at = out.find("\r\n\r\nbody{}HTTP/1.1 200 OK\r\n", at);
+  ASSERT_NE(at, std::string::npos) << "GET then HEAD: " << out;
+  at = out.find("Content-Length: 6\r\n", at);
+  ASSERT_NE(at, std::string::npos) << out;
+  at = out.find("\r\n\r\nHTTP/1.1 200 OK\r\n", at);
+  ASSERT_NE(at, std::string::npos) << "HEAD has no body: " << out;
+  at = out.find("Content-Length: 5000\r\n", at);
+  ASSERT_NE(at, std::string::npos) << out;
+  at = out.find(std::string(5000, 'x') + "HTTP/1.1 301 Moved Permanently\r\n", at);
+  ASSERT_NE(at, std::string::npos) << out;
+  at = out.find("Location: /sub/\r\n", at);
+  ASSERT_NE(at, std::string::npos) << out;
+  at = out.find("HTTP/1.1 405 Method Not Allowed\r\n", at);
+  ASSERT_NE(at, std::string::npos) << out;
+  EXPECT_NE(out.find("Allow: GET, HEAD\r\n", at), std::string::npos) << out;
+  EXPECT_NE(out.find("Connection: close\r\n", at), std::string::npos) << "a skipped body closes: " << out;
+  EXPECT_EQ(peer.responders_in_use(), 0u) << "every responder (and its fd) released";
 }
 
 TEST(StaticFilesOpen, MissingRootIsAnError) {
