@@ -1,6 +1,6 @@
 // Request head parser: the field semantics (framing, Host, Connection, Expect)
 // and the scan paths. The byte loop itself lives in request_head_core.inc and
-// is compiled once per path (portable, SSE2, AVX2) from the bottom of this file.
+// is compiled once per path (portable, SSE4.2, AVX2) from the bottom of this file.
 #include "http/request_head.hpp"
 
 #include <atomic>
@@ -28,7 +28,8 @@ struct Ctx {
   const char* base;  // buf.data()
   const char* end;   // base + min(buf.size(), max_head_bytes)
   RequestHead& out;
-  std::span<Header> storage;
+  Header* storage;  // the caller's array (kept as two words: see parse_request_head)
+  size_t capacity;
   const HeadLimits& limits;
   Error err{};
   std::string_view target_authority{};  // set for absolute-form targets
@@ -59,8 +60,6 @@ HeadResult incomplete(const Ctx& c, size_t size, size_t view) {
   return HeadResult{ParseState::Incomplete, Error{}, view};
 }
 
-void reset(RequestHead& out) { out = RequestHead{}; }
-
 // RFC 9112 §2.2: empty lines before the request line are skipped (any number,
 // all counted in head_bytes and in max_head_bytes).
 size_t skip_leading_crlf(const Ctx& c) {
@@ -88,6 +87,36 @@ bool ieq(std::string_view a, std::string_view lower_lit) {
   for (size_t i = 0; i < a.size(); ++i)
     if (chars::lower(a[i]) != lower_lit[i]) return false;
   return true;
+}
+
+// Case-insensitive equality of a field name (token characters only) with a
+// lower-case literal of the same length, a word at a time: OR-ing 0x20 lowers
+// letters and maps no other token character onto a letter, '-' or a digit.
+bool name_is(std::string_view name, std::string_view lit) {
+  const char* a = name.data();
+  const char* b = lit.data();
+  const size_t n = lit.size();
+  if (n < 8) {  // 4 <= n < 8: two overlapping words of 4
+    uint32_t x, y, u, v;
+    std::memcpy(&x, a, 4);
+    std::memcpy(&y, a + n - 4, 4);
+    std::memcpy(&u, b, 4);
+    std::memcpy(&v, b + n - 4, 4);
+    return ((x | 0x20202020u) == u) & ((y | 0x20202020u) == v);
+  }
+  uint64_t x, y, u, v;  // 8 <= n <= 24: up to three words of 8
+  constexpr uint64_t kLow = 0x2020202020202020ull;
+  std::memcpy(&x, a, 8);
+  std::memcpy(&y, a + n - 8, 8);
+  std::memcpy(&u, b, 8);
+  std::memcpy(&v, b + n - 8, 8);
+  bool same = ((x | kLow) == u) & ((y | kLow) == v);
+  if (n > 16) {
+    std::memcpy(&x, a + 8, 8);
+    std::memcpy(&u, b + 8, 8);
+    same &= (x | kLow) == u;
+  }
+  return same;
 }
 
 Method method_of(std::string_view m) {
@@ -406,23 +435,23 @@ void on_expect(Ctx& c, std::string_view v) {
 Step on_field(Ctx& c, std::string_view name, std::string_view value) {
   switch (name.size()) {
     case 4:
-      if (ieq(name, "host")) {
+      if (name_is(name, "host")) {
         if (++c.host_count > 1) return fail(c, Status::BadRequest, "more than one Host field");
         if (!value.empty() && !valid_host(value)) return fail(c, Status::BadRequest, "invalid Host");
         if (!c.absolute_form) c.out.host = value;
       }
       break;
     case 6:
-      if (ieq(name, "expect")) on_expect(c, value);
+      if (name_is(name, "expect")) on_expect(c, value);
       break;
     case 10:
-      if (ieq(name, "connection")) return on_connection(c, value);
+      if (name_is(name, "connection")) return on_connection(c, value);
       break;
     case 14:
-      if (ieq(name, "content-length")) return on_content_length(c, value);
+      if (name_is(name, "content-length")) return on_content_length(c, value);
       break;
     case 17:
-      if (ieq(name, "transfer-encoding")) return on_transfer_encoding(c, value);
+      if (name_is(name, "transfer-encoding")) return on_transfer_encoding(c, value);
       break;
     default:
       break;
@@ -449,6 +478,33 @@ Step finish(Ctx& c) {
   o.keep_alive = !c.conn_close && (v11 || c.conn_keep_alive);
   return Step::Ok;
 }
+
+// What the SIMD paths know about the bytes at a line start: bit i of
+// `nontchar` / `vstop` is set when p[i] is not a token character / stops a
+// field value scan; bits at or past `avail` (the bytes left) are clear.
+struct LineMasks {
+  uint32_t nontchar;
+  uint32_t vstop;
+  unsigned avail;
+};
+
+// Token characters by nibble for PSHUFB lookups: byte b is a tchar when
+// kTcharLo[b & 15] & kTcharHi[b >> 4] != 0 (rows 0x20-0x7f get one bit each).
+struct NibbleTables {
+  uint8_t lo[16];
+  uint8_t hi[16];
+};
+
+constexpr NibbleTables make_tchar_nibbles() {
+  NibbleTables t{};
+  for (int h = 2; h < 8; ++h) t.hi[h] = static_cast<uint8_t>(1u << (h - 2));
+  for (int ch = 0x20; ch < 0x80; ++ch)
+    if (chars::kTable[static_cast<size_t>(ch)] & chars::kTchar)
+      t.lo[ch & 15] = static_cast<uint8_t>(t.lo[ch & 15] | (1u << ((ch >> 4) - 2)));
+  return t;
+}
+
+constexpr NibbleTables kTcharNibbles = make_tchar_nibbles();
 
 // ---- portable path ---------------------------------------------------------
 namespace portable {
@@ -502,7 +558,7 @@ inline unsigned value_mask16(__m128i v) {
   return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_andnot_si128(tab, low), del)));
 }
 
-// 16-byte blocks; the last partial block is read as the 16 bytes ending at
+// 16-byte blocks (SSE2 instructions, used by the SSE4.2 path); the last partial block is read as the 16 bytes ending at
 // `end` (when the buffer has them) with the already-seen bytes masked off.
 template <unsigned (*Mask)(__m128i), const char* (*Scalar)(const char*, const char*, const char*)>
 inline const char* scan16(const char* base, const char* p, const char* end) {
@@ -520,17 +576,44 @@ inline const char* scan16(const char* base, const char* p, const char* end) {
   return Scalar(base, p, end);
 }
 
-namespace sse2 {
-#define HS_TGT
-inline const char* find_target_stop(const char* base, const char* p, const char* end) {
+namespace sse42 {
+#define HS_TGT __attribute__((target("sse4.2")))
+#define HS_LINE_BLOCKS 1
+HS_TGT inline const char* find_target_stop(const char* base, const char* p, const char* end) {
   return scan16<target_mask16, portable::find_target_stop>(base, p, end);
 }
-inline const char* find_value_stop(const char* base, const char* p, const char* end) {
+HS_TGT inline const char* find_value_stop(const char* base, const char* p, const char* end) {
   return scan16<value_mask16, portable::find_value_stop>(base, p, end);
 }
+
+HS_TGT inline unsigned nontchar_mask16(__m128i v) {
+  const __m128i lo_tab = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kTcharNibbles.lo));
+  const __m128i hi_tab = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kTcharNibbles.hi));
+  const __m128i nib = _mm_set1_epi8(0x0f);
+  const __m128i lo = _mm_shuffle_epi8(lo_tab, _mm_and_si128(v, nib));
+  const __m128i hi = _mm_shuffle_epi8(hi_tab, _mm_and_si128(_mm_srli_epi16(v, 4), nib));
+  const __m128i zero = _mm_cmpeq_epi8(_mm_and_si128(lo, hi), _mm_setzero_si128());
+  return static_cast<unsigned>(_mm_movemask_epi8(zero));
+}
+
+HS_TGT inline bool line_masks(const char* base, const char* p, const char* end, LineMasks& m) {
+  const ptrdiff_t left = end - p;
+  if (left >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    m = LineMasks{nontchar_mask16(v), value_mask16(v), 16};
+    return true;
+  }
+  if (end - base < 16) return false;
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(end - 16));
+  const unsigned shift = static_cast<unsigned>(16 - left);
+  m = LineMasks{nontchar_mask16(v) >> shift, value_mask16(v) >> shift, static_cast<unsigned>(left)};
+  return true;
+}
+
 #include "http/request_head_core.inc"
+#undef HS_LINE_BLOCKS
 #undef HS_TGT
-}  // namespace sse2
+}  // namespace sse42
 
 namespace avx2 {
 #define HS_TGT __attribute__((target("avx2")))
@@ -561,7 +644,7 @@ HS_TGT inline const char* find_target_stop(const char* base, const char* p, cons
     const unsigned m = target_mask32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q))) >> (p - q);
     return m ? p + __builtin_ctz(m) : end;
   }
-  return sse2::find_target_stop(base, p, end);
+  return sse42::find_target_stop(base, p, end);
 }
 
 HS_TGT inline const char* find_value_stop(const char* base, const char* p, const char* end) {
@@ -576,10 +659,38 @@ HS_TGT inline const char* find_value_stop(const char* base, const char* p, const
     const unsigned m = value_mask32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q))) >> (p - q);
     return m ? p + __builtin_ctz(m) : end;
   }
-  return sse2::find_value_stop(base, p, end);
+  return sse42::find_value_stop(base, p, end);
 }
 
+HS_TGT inline unsigned nontchar_mask32(__m256i v) {
+  const __m256i lo_tab =
+      _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kTcharNibbles.lo)));
+  const __m256i hi_tab =
+      _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kTcharNibbles.hi)));
+  const __m256i nib = _mm256_set1_epi8(0x0f);
+  const __m256i lo = _mm256_shuffle_epi8(lo_tab, _mm256_and_si256(v, nib));
+  const __m256i hi = _mm256_shuffle_epi8(hi_tab, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
+  const __m256i zero = _mm256_cmpeq_epi8(_mm256_and_si256(lo, hi), _mm256_setzero_si256());
+  return static_cast<unsigned>(_mm256_movemask_epi8(zero));
+}
+
+HS_TGT inline bool line_masks(const char* base, const char* p, const char* end, LineMasks& m) {
+  const ptrdiff_t left = end - p;
+  if (left >= 32) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    m = LineMasks{nontchar_mask32(v), value_mask32(v), 32};
+    return true;
+  }
+  if (end - base < 32) return sse42::line_masks(base, p, end, m);
+  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(end - 32));
+  const unsigned shift = static_cast<unsigned>(32 - left);
+  m = LineMasks{nontchar_mask32(v) >> shift, value_mask32(v) >> shift, static_cast<unsigned>(left)};
+  return true;
+}
+
+#define HS_LINE_BLOCKS 1
 #include "http/request_head_core.inc"
+#undef HS_LINE_BLOCKS
 #undef HS_TGT
 }  // namespace avx2
 #endif  // HS_HTTP_X86
@@ -589,7 +700,9 @@ std::atomic<int> g_path{-1};
 
 ScanPath best_path() {
 #if HS_HTTP_X86
-  return scan_path_supported(ScanPath::Avx2) ? ScanPath::Avx2 : ScanPath::Sse2;
+  if (scan_path_supported(ScanPath::Avx2)) return ScanPath::Avx2;
+  if (scan_path_supported(ScanPath::Sse42)) return ScanPath::Sse42;
+  return ScanPath::Portable;
 #else
   return ScanPath::Portable;
 #endif
@@ -598,7 +711,7 @@ ScanPath best_path() {
 ScanPath initial_path() {
   if (const char* env = std::getenv("HS_HTTP_SCAN")) {
     const std::string_view e(env);
-    for (ScanPath p : {ScanPath::Portable, ScanPath::Sse2, ScanPath::Avx2})
+    for (ScanPath p : {ScanPath::Portable, ScanPath::Sse42, ScanPath::Avx2})
       if (e == scan_path_name(p) && scan_path_supported(p)) return p;
   }
   return best_path();
@@ -610,12 +723,14 @@ bool scan_path_supported(ScanPath p) {
   switch (p) {
     case ScanPath::Portable: return true;
 #if HS_HTTP_X86
-    case ScanPath::Sse2: return true;
+    case ScanPath::Sse42:
+      __builtin_cpu_init();
+      return __builtin_cpu_supports("sse4.2");
     case ScanPath::Avx2:
       __builtin_cpu_init();
       return __builtin_cpu_supports("avx2");
 #else
-    case ScanPath::Sse2:
+    case ScanPath::Sse42:
     case ScanPath::Avx2: return false;
 #endif
   }
@@ -625,7 +740,7 @@ bool scan_path_supported(ScanPath p) {
 const char* scan_path_name(ScanPath p) {
   switch (p) {
     case ScanPath::Portable: return "portable";
-    case ScanPath::Sse2: return "sse2";
+    case ScanPath::Sse42: return "sse4.2";
     case ScanPath::Avx2: return "avx2";
   }
   return "?";
@@ -648,12 +763,21 @@ bool set_scan_path(ScanPath p) {
 
 HeadResult parse_request_head(std::string_view buf, size_t scanned, RequestHead& out,
                               std::span<Header> header_storage, const HeadLimits& limits) {
-  switch (active_scan_path()) {
+  const size_t view = buf.size() < limits.max_head_bytes ? buf.size() : limits.max_head_bytes;
+  out = RequestHead{};
+  // The span arrives in memory when registers run out; reading its two words
+  // apart (not as one 16-byte copy) avoids a store-forwarding stall.
+  Header* const storage = header_storage.data();
+  const size_t capacity = header_storage.size();
+  Ctx c{buf.data(), buf.data() + view, out, storage, capacity, limits};
+  int path = g_path.load(std::memory_order_relaxed);
+  if (path < 0) path = static_cast<int>(active_scan_path());
+  switch (static_cast<ScanPath>(path)) {
 #if HS_HTTP_X86
-    case ScanPath::Avx2: return avx2::run(buf, scanned, out, header_storage, limits);
-    case ScanPath::Sse2: return sse2::run(buf, scanned, out, header_storage, limits);
+    case ScanPath::Avx2: return avx2::run(c, buf.size(), scanned);
+    case ScanPath::Sse42: return sse42::run(c, buf.size(), scanned);
 #endif
-    default: return portable::run(buf, scanned, out, header_storage, limits);
+    default: return portable::run(c, buf.size(), scanned);
   }
 }
 

@@ -435,7 +435,7 @@ struct Runner {
 
 std::vector<ScanPath> supported_paths() {
   std::vector<ScanPath> out;
-  for (ScanPath p : {ScanPath::Portable, ScanPath::Sse2, ScanPath::Avx2})
+  for (ScanPath p : {ScanPath::Portable, ScanPath::Sse42, ScanPath::Avx2})
     if (scan_path_supported(p)) out.push_back(p);
   return out;
 }
