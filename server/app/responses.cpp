@@ -10,8 +10,7 @@ void write_error(conn::Response& response, http::Status status, std::string_view
   response.status(status);
   response.header("Content-Type", "text/plain; charset=utf-8");
   char line[192];
-  auto [p, ec] = std::to_chars(line, line + 8, http::code(status));
-  (void)ec;
+  char* p = std::to_chars(line, line + 8, http::code(status)).ptr;
   char* const end = line + sizeof line - 1;  // keep one byte for '\n'
   auto put = [&](std::string_view s) {
     const size_t n = std::min(s.size(), static_cast<size_t>(end - p));
