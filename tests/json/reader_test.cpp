@@ -229,4 +229,28 @@ TEST(Reader, FailedParseGivesEmptyDocument) {
   EXPECT_FALSE(p.doc.root()["a"]);
 }
 
+// The README's example, compiled and run.
+TEST(Reader, ReadmeExample) {
+  const std::string body = R"({"user":{"id":7,"name":"Bob \u00e9"},"tags":["x","y"]})";
+  std::vector<Token> storage(hs::json::tokens_needed_at_most(body.size()));
+  std::span<Token> tokens(storage);
+  char out[128];
+  hs::json::Writer w(out);
+  auto parsed = hs::json::parse_document(body, tokens, {.max_depth = 32});
+  if (!parsed.ok()) {
+    char msg[64];
+    w.begin_object().key("error").string(hs::json::format_error(parsed.error, msg)).end_object();
+  }
+  ASSERT_TRUE(parsed.ok());
+  auto user = parsed.doc.root()["user"];
+  std::optional<std::int64_t> id = user["id"].as_int64();
+  char buf[256];
+  hs::json::StringRead name = user["name"].get_string(buf);
+  int n = 0;
+  for (auto tag : parsed.doc.root()["tags"].elements()) n += tag.is_string();
+  EXPECT_EQ(id, 7);
+  EXPECT_EQ(name.value, "Bob \xC3\xA9");
+  EXPECT_EQ(n, 2);
+}
+
 }  // namespace
