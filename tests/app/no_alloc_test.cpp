@@ -1,0 +1,145 @@
+// Serving performs no heap allocation: route() and handle() of every built-in
+// handler (static files, redirects, errors, status, the JSON API example) run
+// with a counting operator new. The counter only counts while armed, so the
+// test's own strings and gtest are left out.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "app/app.hpp"
+#include "harness.hpp"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define HS_COUNTING 0  // ASan owns operator new; the release build runs this test
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HS_COUNTING 0
+#endif
+#endif
+#ifndef HS_COUNTING
+#define HS_COUNTING 1
+#endif
+
+namespace {
+bool g_armed = false;
+size_t g_allocations = 0;
+}  // namespace
+
+#if HS_COUNTING
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // new is malloc here: free is its match
+#endif
+void* operator new(size_t n) {
+  if (g_armed) ++g_allocations;
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](size_t n) { return operator new(n); }
+void* operator new(size_t n, const std::nothrow_t&) noexcept {
+  if (g_armed) ++g_allocations;
+  return std::malloc(n == 0 ? 1 : n);
+}
+void* operator new[](size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+void operator delete[](void* p, size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+#endif
+
+namespace hs::app {
+namespace {
+
+using testing::request;
+
+// A parsed request, ready to be routed (parsing happens before arming).
+struct Prepared {
+  std::string text;
+  std::array<http::Header, 16> headers;
+  http::RequestHead head;
+  std::array<char, 1024> path;
+  conn::Request req;
+};
+
+void prepare(Prepared& p) {
+  ASSERT_EQ(http::parse_request_head(p.text, 0, p.head, p.headers, {}).state, http::ParseState::Complete) << p.text;
+  http::Target t;
+  ASSERT_FALSE(http::parse_target(p.head.target, p.path, t)) << p.text;
+  p.req.head = &p.head;
+  p.req.method = p.head.method;
+  p.req.method_token = p.head.method_token;
+  p.req.raw_target = p.head.target;
+  p.req.path = t.path;
+  p.req.query = t.query;
+  p.req.body = std::string_view(p.text).substr(p.head.head_bytes);
+}
+
+TEST(NoAllocation, EveryBuiltInHandler) {
+  if (!HS_COUNTING) GTEST_SKIP() << "allocation counting is off under AddressSanitizer";
+  char tmpl[] = "/tmp/hs_app_alloc_XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string root = tmpl;
+  ASSERT_EQ(std::system(("mkdir -p " + root + "/sub && echo hi > " + root + "/a.txt && echo ix > " + root +
+                         "/sub/index.html && mkfifo " + root + "/fifo")
+                            .c_str()),
+            0);
+
+  Config cfg;
+  cfg.docroot = root;
+  cfg.status_path = "/_status";
+  cfg.example_api = true;
+  App app(cfg);
+  ASSERT_TRUE(app.ok()) << app.error();
+
+  const char* json = "Content-Type: application/json\r\n";
+  std::vector<Prepared> all(14);
+  all[0].text = request("GET", "/a.txt");
+  all[1].text = request("HEAD", "/sub/");
+  all[2].text = request("GET", "/sub?q=1");
+  all[3].text = request("GET", "/missing");
+  all[4].text = request("GET", "/fifo");
+  all[5].text = request("GET", "/.env");
+  all[6].text = request("DELETE", "/a.txt");
+  all[7].text = request("GET", "/_status");
+  all[8].text = request("POST", "/api/sum", json, R"({"numbers":[1,2.5,3]})");
+  all[9].text = request("POST", "/api/sum", json, R"({"numbers" [1]})");
+  all[10].text = request("POST", "/api/sum", "Content-Type: text/plain\r\n", "{}");
+  all[11].text = request("GET", "/api/hello/ann");
+  all[12].text = request("GET", "/api/sum");
+  all[13].text = request("GET", "/");
+  for (Prepared& p : all) prepare(p);
+
+  std::array<char, 1024> head_area;
+  std::array<char, 3072> body_area;
+  conn::Responder r;
+  r.head_area = head_area;
+  r.body_area = body_area;
+
+  std::vector<int> statuses;
+  statuses.reserve(all.size());
+  g_allocations = 0;
+  for (int round = 0; round < 100; ++round) {
+    for (Prepared& p : all) {
+      g_armed = true;
+      const conn::Route route = app.route(p.req);
+      conn::Response resp(r);
+      app.handle(route, p.req, resp);
+      if (round == 0) app.error_page(http::Status::RequestTimeout, "request head not received in time", resp);
+      g_armed = false;
+      if (r.owns_fd && r.file_fd >= 0) ::close(r.file_fd);
+      if (round == 0) statuses.push_back(http::code(resp.status()));
+    }
+  }
+  EXPECT_EQ(g_allocations, 0u);
+  EXPECT_EQ(statuses, (std::vector<int>{408, 408, 408, 408, 408, 408, 408, 408, 408, 408, 408, 408, 408, 408}));
+  (void)std::system(("rm -rf " + root).c_str());
+}
+
+}  // namespace
+}  // namespace hs::app
