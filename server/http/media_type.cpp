@@ -140,7 +140,7 @@ bool parse_range(std::string_view s, size_t& pos, MediaRange& r) {
     const int k = next_param(s, pos, true, p, &semi);
     if (k < 0) return false;
     if (k == 0) break;
-    if (iequals(p.name, "q")) {
+    if (media_iequals(p.name, "q")) {
       if (have_q || p.quoted || !parse_q(p.value, r.q)) return false;
       have_q = true;
       params_end = semi;
@@ -205,7 +205,7 @@ std::optional<size_t> negotiate_impl(std::string_view accept, size_t count, GetO
 
 }  // namespace
 
-bool iequals(std::string_view a, std::string_view b) {
+bool media_iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
     if (lower(a[i]) != lower(b[i])) return false;
@@ -220,7 +220,7 @@ std::optional<MediaParam> MediaType::param(std::string_view name) const {
   ParamIterator it(params);
   MediaParam p;
   while (it.next(p))
-    if (iequals(p.name, name)) return p;
+    if (media_iequals(p.name, name)) return p;
   return std::nullopt;
 }
 
@@ -278,8 +278,8 @@ int specificity(const MediaRange& r) {
 }
 
 bool matches(const MediaRange& range, const MediaType& offer) {
-  if (range.type != "*" && !iequals(range.type, offer.type)) return false;
-  if (range.subtype != "*" && !iequals(range.subtype, offer.subtype)) return false;
+  if (range.type != "*" && !media_iequals(range.type, offer.type)) return false;
+  if (range.subtype != "*" && !media_iequals(range.subtype, offer.subtype)) return false;
   ParamIterator it(range.params);
   MediaParam rp;
   while (it.next(rp)) {

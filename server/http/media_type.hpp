@@ -32,7 +32,8 @@
 
 namespace hs::http {
 
-bool iequals(std::string_view a, std::string_view b);
+// ASCII case-insensitive comparison (named so it cannot clash with a peer's).
+bool media_iequals(std::string_view a, std::string_view b);
 
 struct MediaParam {
   std::string_view name;
@@ -58,7 +59,7 @@ struct MediaType {
   std::string_view params;   // raw text after the subtype; iterate with ParamIterator
 
   bool is(std::string_view t, std::string_view sub) const {
-    return iequals(type, t) && iequals(subtype, sub);
+    return media_iequals(type, t) && media_iequals(subtype, sub);
   }
   // First parameter named `name` (case-insensitive); nullopt when absent.
   std::optional<MediaParam> param(std::string_view name) const;
