@@ -87,7 +87,7 @@ TEST_P(ParserErrors, KindAndOffset) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, ParserErrors, ::testing::ValuesIn(error_rows()),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& row) { return std::string(row.param.name); });
 
 TEST(ParserErrors, NulInsideInputIsData) {
   const std::string s("[1,\0]", 5);

@@ -108,33 +108,39 @@ std::string read_file(const fs::path& p) {
 }
 
 // Copies `s` so that its last byte is the last readable byte before a
-// PROT_NONE page.
+// PROT_NONE page; place() reuses the mapping for a shorter input.
 class GuardedCopy {
 public:
   explicit GuardedCopy(const std::string& s) {
     const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-    const std::size_t data_pages = (s.size() + page - 1) / page + 1;
-    size_ = (data_pages + 1) * page;
+    data_pages_ = (s.size() + page - 1) / page + 1;
+    size_ = (data_pages_ + 1) * page;
     void* m = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) return;
     base_ = static_cast<char*>(m);
-    mprotect(base_ + data_pages * page, page, PROT_NONE);
-    data_ = base_ + data_pages * page - s.size();
-    if (!s.empty()) std::memcpy(data_, s.data(), s.size());
-    len_ = s.size();
+    guard_ = base_ + data_pages_ * page;
+    mprotect(guard_, page, PROT_NONE);
+    place(s);
   }
   ~GuardedCopy() {
     if (base_ != nullptr) munmap(base_, size_);
   }
   GuardedCopy(const GuardedCopy&) = delete;
   GuardedCopy& operator=(const GuardedCopy&) = delete;
+  std::string_view place(std::string_view s) {
+    data_ = guard_ - s.size();
+    if (!s.empty()) std::memcpy(data_, s.data(), s.size());
+    len_ = s.size();
+    return view();
+  }
   std::string_view view() const { return {data_, len_}; }
   bool ok() const { return base_ != nullptr; }
 
 private:
   char* base_ = nullptr;
+  char* guard_ = nullptr;
   char* data_ = nullptr;
-  std::size_t size_ = 0, len_ = 0;
+  std::size_t size_ = 0, len_ = 0, data_pages_ = 0;
 };
 
 struct Verdict {
@@ -183,6 +189,32 @@ TEST_P(JsonTestSuite, Verdict) {
   }
 }
 
+// Every proper prefix of an accepted file (up to 2 KB) ends right before the
+// guard page: the parser must reject it or accept a shorter valid document,
+// with the error offset inside the prefix, and never read past it.
+class JsonTestSuitePrefixes : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(JsonTestSuitePrefixes, NeverOverread) {
+  const std::string& name = GetParam();
+  if (name == kMissing) SKIP_OR_FAIL_MISSING();
+  const std::string bytes = read_file(kSuiteDir / name);
+  GuardedCopy g(bytes);
+  ASSERT_TRUE(g.ok());
+  std::vector<hs::json::Token> tokens(hs::json::tokens_for_exact_errors(bytes.size()));
+  for (std::size_t len = 0; len < bytes.size(); ++len) {
+    const std::string_view in = g.place(std::string_view(bytes).substr(0, len));
+    const auto r = hs::json::parse(in, tokens);
+    if (r.ok()) {
+      EXPECT_EQ(hs::json::testing::check_structure(in, std::span<const hs::json::Token>(tokens.data(), r.token_count),
+                                                   hs::json::kDefaultMaxDepth),
+                "");
+    } else {
+      EXPECT_LE(r.error.offset, len);
+      EXPECT_NE(r.error.code, Errc::too_many_tokens);
+    }
+  }
+}
+
 std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
   std::string s = info.param;
   if (s.ends_with(".json")) s.resize(s.size() - 5);
@@ -192,6 +224,19 @@ std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Files, JsonTestSuite, ::testing::ValuesIn(suite_files()), test_name);
+
+// The y_ files of at most 2 KB.
+std::vector<std::string> small_y_files() {
+  std::vector<std::string> out;
+  for (const auto& name : suite_files()) {
+    std::error_code ec;
+    if (name == kMissing || (name[0] == 'y' && fs::file_size(kSuiteDir / name, ec) <= 2048 && !ec))
+      out.push_back(name);
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Files, JsonTestSuitePrefixes, ::testing::ValuesIn(small_y_files()), test_name);
 
 // The totals the issue asks for, in one place.
 TEST(JsonTestSuiteTotals, AllYAcceptedAllNRejected) {
