@@ -6,12 +6,15 @@
 // --------
 // `region` is the body region of the receive buffer: it starts at the first
 // byte after the request head and holds every body byte received so far.
-// Call feed() each time more bytes arrive, always with the same start pointer
-// and a region at least as long as the previous one (the connection appends
+// Call feed() each time more bytes arrive, with a region at least as long as
+// the previous one and holding the same bytes before (the connection appends
 // what it received and passes the longer span; where reads ended does not
-// matter, a split at any byte gives the same result). Between calls the caller
-// must not touch region[0, consumed()) — the decoder writes the decoded body
-// there — but it may call compact() to reclaim the chunk framing bytes.
+// matter, a split at any byte gives the same result). The decoder keeps only
+// offsets, never pointers: the caller may move the whole region between calls
+// (e.g. linearise a ring buffer) as long as its bytes keep their offsets.
+// Between calls the caller must not change region[0, consumed()) — the
+// decoder writes the decoded body there — but it may call compact() to
+// reclaim the chunk framing bytes.
 //
 //   NeedMore: every byte given so far was consumed; call again with more.
 //   Done:     `consumed` is the number of region bytes that belonged to the
