@@ -23,6 +23,10 @@ namespace {
 
 enum class Step : uint8_t { Ok, More, Fail };
 
+// The per-path byte loop is inlined into one function per path.
+#define HS_INLINE inline __attribute__((always_inline))
+
+
 // Everything one call needs; fields remembered across header lines live here.
 struct Ctx {
   const char* base;  // buf.data()
@@ -237,6 +241,13 @@ bool valid_host(std::string_view h) {
     if (close == std::string_view::npos || !valid_ipv6(h.substr(1, close - 1))) return false;
     i = close + 1;
   } else {
+    // Four at a time over the plain reg-name characters first.
+    const char* d = h.data();
+    while (i + 4 <= h.size() && (chars::kTable[static_cast<unsigned char>(d[i])] &
+                                 chars::kTable[static_cast<unsigned char>(d[i + 1])] &
+                                 chars::kTable[static_cast<unsigned char>(d[i + 2])] &
+                                 chars::kTable[static_cast<unsigned char>(d[i + 3])] & chars::kRegName))
+      i += 4;
     while (i < h.size()) {
       const char ch = h[i];
       if (chars::is(chars::kRegName, ch)) {
@@ -262,7 +273,14 @@ bool valid_host(std::string_view h) {
   return v <= 65535;
 }
 
-Step check_target_form(Ctx& c) {
+Step check_other_target_form(Ctx& c);
+
+HS_INLINE Step check_target_form(Ctx& c) {
+  if (c.out.target[0] == '/' && c.out.method != Method::Connect) return Step::Ok;  // origin-form
+  return check_other_target_form(c);
+}
+
+Step check_other_target_form(Ctx& c) {
   const std::string_view t = c.out.target;
   if (c.out.method == Method::Connect) return fail(c, Status::NotImplemented, "CONNECT is not supported");
   if (t[0] == '/') return Step::Ok;  // origin-form
@@ -460,7 +478,7 @@ Step on_field(Ctx& c, std::string_view name, std::string_view value) {
 }
 
 // Checks that need the whole header section, in this order of precedence.
-Step finish(Ctx& c) {
+HS_INLINE Step finish(Ctx& c) {
   RequestHead& o = c.out;
   const bool v11 = o.version == Version::Http11;
   if (v11 && c.host_count == 0) return fail(c, Status::BadRequest, "missing Host");
@@ -488,6 +506,16 @@ struct LineMasks {
   unsigned avail;
 };
 
+// Masks of a 64-byte window of the buffer starting at `start` (a line start):
+// bit i of `nontchar` / `vstop` set when start[i] is not a token character /
+// stops a field value scan; bits at or past `avail` (bytes left) are clear.
+struct Window {
+  const char* start;
+  uint64_t vstop;
+  uint64_t nontchar;
+  unsigned avail;
+};
+
 // Token characters by nibble for PSHUFB lookups: byte b is a tchar when
 // kTcharLo[b & 15] & kTcharHi[b >> 4] != 0 (rows 0x20-0x7f get one bit each).
 struct NibbleTables {
@@ -505,6 +533,36 @@ constexpr NibbleTables make_tchar_nibbles() {
 }
 
 constexpr NibbleTables kTcharNibbles = make_tchar_nibbles();
+
+// Vector constants kept in memory: a load is cheaper than rebuilding a
+// broadcast from an immediate after every call in the field loop.
+struct alignas(32) Splat {
+  uint8_t b[32];
+};
+
+constexpr Splat splat(uint8_t v) {
+  Splat s{};
+  for (uint8_t& x : s.b) x = v;
+  return s;
+}
+
+inline constexpr Splat kSp20 = splat(0x20), kSp21 = splat(0x21), kSp7f = splat(0x7f), kSpTab = splat('\t'),
+                       kSpHash = splat('#'), kSp0f = splat(0x0f);
+
+// Is this field name possibly one that on_field handles (Host, Expect,
+// Connection, Content-Length, Transfer-Encoding)? Keeps the call off the
+// path of all other fields.
+inline bool maybe_special(std::string_view n) {
+  const char f = static_cast<char>(n[0] | 0x20);
+  switch (n.size()) {
+    case 4: return f == 'h';
+    case 6: return f == 'e';
+    case 10:
+    case 14: return f == 'c';
+    case 17: return f == 't';
+    default: return false;
+  }
+}
 
 // ---- portable path ---------------------------------------------------------
 namespace portable {
@@ -544,24 +602,26 @@ inline const char* find_value_stop(const char*, const char* p, const char* end) 
 // compare catches 0x00-0x20 and 0x80-0xff) or '#'; it stops the value scan
 // when it is < 0x20 but not HTAB, or >= 0x7f.
 
-inline unsigned target_mask16(__m128i v) {
-  const __m128i low = _mm_cmpgt_epi8(_mm_set1_epi8(0x21), v);
-  const __m128i del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
-  const __m128i hash = _mm_cmpeq_epi8(v, _mm_set1_epi8('#'));
+inline __m128i ld16(const Splat& s) { return _mm_load_si128(reinterpret_cast<const __m128i*>(s.b)); }
+
+HS_INLINE unsigned target_mask16(__m128i v) {
+  const __m128i low = _mm_cmpgt_epi8(ld16(kSp21), v);
+  const __m128i del = _mm_cmpeq_epi8(v, ld16(kSp7f));
+  const __m128i hash = _mm_cmpeq_epi8(v, ld16(kSpHash));
   return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(low, del), hash)));
 }
 
-inline unsigned value_mask16(__m128i v) {
-  const __m128i low = _mm_cmpgt_epi8(_mm_set1_epi8(0x20), v);
-  const __m128i tab = _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'));
-  const __m128i del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
+HS_INLINE unsigned value_mask16(__m128i v) {
+  const __m128i low = _mm_cmpgt_epi8(ld16(kSp20), v);
+  const __m128i tab = _mm_cmpeq_epi8(v, ld16(kSpTab));
+  const __m128i del = _mm_cmpeq_epi8(v, ld16(kSp7f));
   return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_andnot_si128(tab, low), del)));
 }
 
 // 16-byte blocks (SSE2 instructions, used by the SSE4.2 path); the last partial block is read as the 16 bytes ending at
 // `end` (when the buffer has them) with the already-seen bytes masked off.
 template <unsigned (*Mask)(__m128i), const char* (*Scalar)(const char*, const char*, const char*)>
-inline const char* scan16(const char* base, const char* p, const char* end) {
+HS_INLINE const char* scan16(const char* base, const char* p, const char* end) {
   while (end - p >= 16) {
     const unsigned m = Mask(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
     if (m) return p + __builtin_ctz(m);
@@ -579,24 +639,24 @@ inline const char* scan16(const char* base, const char* p, const char* end) {
 namespace sse42 {
 #define HS_TGT __attribute__((target("sse4.2")))
 #define HS_LINE_BLOCKS 1
-HS_TGT inline const char* find_target_stop(const char* base, const char* p, const char* end) {
+HS_TGT HS_INLINE const char* find_target_stop(const char* base, const char* p, const char* end) {
   return scan16<target_mask16, portable::find_target_stop>(base, p, end);
 }
-HS_TGT inline const char* find_value_stop(const char* base, const char* p, const char* end) {
+HS_TGT HS_INLINE const char* find_value_stop(const char* base, const char* p, const char* end) {
   return scan16<value_mask16, portable::find_value_stop>(base, p, end);
 }
 
-HS_TGT inline unsigned nontchar_mask16(__m128i v) {
+HS_TGT HS_INLINE unsigned nontchar_mask16(__m128i v) {
   const __m128i lo_tab = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kTcharNibbles.lo));
   const __m128i hi_tab = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kTcharNibbles.hi));
-  const __m128i nib = _mm_set1_epi8(0x0f);
+  const __m128i nib = ld16(kSp0f);
   const __m128i lo = _mm_shuffle_epi8(lo_tab, _mm_and_si128(v, nib));
   const __m128i hi = _mm_shuffle_epi8(hi_tab, _mm_and_si128(_mm_srli_epi16(v, 4), nib));
   const __m128i zero = _mm_cmpeq_epi8(_mm_and_si128(lo, hi), _mm_setzero_si128());
   return static_cast<unsigned>(_mm_movemask_epi8(zero));
 }
 
-HS_TGT inline bool line_masks(const char* base, const char* p, const char* end, LineMasks& m) {
+HS_TGT HS_INLINE bool line_masks(const char* base, const char* p, const char* end, LineMasks& m) {
   const ptrdiff_t left = end - p;
   if (left >= 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
@@ -610,6 +670,25 @@ HS_TGT inline bool line_masks(const char* base, const char* p, const char* end, 
   return true;
 }
 
+HS_TGT HS_INLINE bool window_masks(const char* base, const char* p, const char* end, Window& w) {
+  const ptrdiff_t left = end - p;
+  const char* q = p;
+  unsigned shift = 0;
+  if (left < 64) {
+    if (end - base < 64) return false;
+    q = end - 64;
+    shift = static_cast<unsigned>(64 - left);
+  }
+  uint64_t vs = 0, nt = 0;
+  for (int i = 0; i < 4; ++i) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 16 * i));
+    vs |= uint64_t{value_mask16(v)} << (16 * i);
+    nt |= uint64_t{nontchar_mask16(v)} << (16 * i);
+  }
+  w = Window{p, vs >> shift, nt >> shift, left < 64 ? static_cast<unsigned>(left) : 64u};
+  return true;
+}
+
 #include "http/request_head_core.inc"
 #undef HS_LINE_BLOCKS
 #undef HS_TGT
@@ -618,21 +697,23 @@ HS_TGT inline bool line_masks(const char* base, const char* p, const char* end, 
 namespace avx2 {
 #define HS_TGT __attribute__((target("avx2")))
 
-HS_TGT inline unsigned target_mask32(__m256i v) {
-  const __m256i low = _mm256_cmpgt_epi8(_mm256_set1_epi8(0x21), v);
-  const __m256i del = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7f));
-  const __m256i hash = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('#'));
+HS_TGT inline __m256i ld32(const Splat& s) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(s.b)); }
+
+HS_TGT HS_INLINE unsigned target_mask32(__m256i v) {
+  const __m256i low = _mm256_cmpgt_epi8(ld32(kSp21), v);
+  const __m256i del = _mm256_cmpeq_epi8(v, ld32(kSp7f));
+  const __m256i hash = _mm256_cmpeq_epi8(v, ld32(kSpHash));
   return static_cast<unsigned>(_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(low, del), hash)));
 }
 
-HS_TGT inline unsigned value_mask32(__m256i v) {
-  const __m256i low = _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v);
-  const __m256i tab = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t'));
-  const __m256i del = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7f));
+HS_TGT HS_INLINE unsigned value_mask32(__m256i v) {
+  const __m256i low = _mm256_cmpgt_epi8(ld32(kSp20), v);
+  const __m256i tab = _mm256_cmpeq_epi8(v, ld32(kSpTab));
+  const __m256i del = _mm256_cmpeq_epi8(v, ld32(kSp7f));
   return static_cast<unsigned>(_mm256_movemask_epi8(_mm256_or_si256(_mm256_andnot_si256(tab, low), del)));
 }
 
-HS_TGT inline const char* find_target_stop(const char* base, const char* p, const char* end) {
+HS_TGT HS_INLINE const char* find_target_stop(const char* base, const char* p, const char* end) {
   while (end - p >= 32) {
     const unsigned m = target_mask32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
     if (m) return p + __builtin_ctz(m);
@@ -647,7 +728,7 @@ HS_TGT inline const char* find_target_stop(const char* base, const char* p, cons
   return sse42::find_target_stop(base, p, end);
 }
 
-HS_TGT inline const char* find_value_stop(const char* base, const char* p, const char* end) {
+HS_TGT HS_INLINE const char* find_value_stop(const char* base, const char* p, const char* end) {
   while (end - p >= 32) {
     const unsigned m = value_mask32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
     if (m) return p + __builtin_ctz(m);
@@ -662,19 +743,19 @@ HS_TGT inline const char* find_value_stop(const char* base, const char* p, const
   return sse42::find_value_stop(base, p, end);
 }
 
-HS_TGT inline unsigned nontchar_mask32(__m256i v) {
+HS_TGT HS_INLINE unsigned nontchar_mask32(__m256i v) {
   const __m256i lo_tab =
       _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kTcharNibbles.lo)));
   const __m256i hi_tab =
       _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kTcharNibbles.hi)));
-  const __m256i nib = _mm256_set1_epi8(0x0f);
+  const __m256i nib = ld32(kSp0f);
   const __m256i lo = _mm256_shuffle_epi8(lo_tab, _mm256_and_si256(v, nib));
   const __m256i hi = _mm256_shuffle_epi8(hi_tab, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
   const __m256i zero = _mm256_cmpeq_epi8(_mm256_and_si256(lo, hi), _mm256_setzero_si256());
   return static_cast<unsigned>(_mm256_movemask_epi8(zero));
 }
 
-HS_TGT inline bool line_masks(const char* base, const char* p, const char* end, LineMasks& m) {
+HS_TGT HS_INLINE bool line_masks(const char* base, const char* p, const char* end, LineMasks& m) {
   const ptrdiff_t left = end - p;
   if (left >= 32) {
     const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
@@ -685,6 +766,23 @@ HS_TGT inline bool line_masks(const char* base, const char* p, const char* end, 
   const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(end - 32));
   const unsigned shift = static_cast<unsigned>(32 - left);
   m = LineMasks{nontchar_mask32(v) >> shift, value_mask32(v) >> shift, static_cast<unsigned>(left)};
+  return true;
+}
+
+HS_TGT HS_INLINE bool window_masks(const char* base, const char* p, const char* end, Window& w) {
+  const ptrdiff_t left = end - p;
+  const char* q = p;
+  unsigned shift = 0;
+  if (left < 64) {
+    if (end - base < 64) return false;
+    q = end - 64;
+    shift = static_cast<unsigned>(64 - left);
+  }
+  const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+  const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 32));
+  const uint64_t vs = uint64_t{value_mask32(a)} | uint64_t{value_mask32(b)} << 32;
+  const uint64_t nt = uint64_t{nontchar_mask32(a)} | uint64_t{nontchar_mask32(b)} << 32;
+  w = Window{p, vs >> shift, nt >> shift, left < 64 ? static_cast<unsigned>(left) : 64u};
   return true;
 }
 
