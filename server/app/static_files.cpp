@@ -103,6 +103,8 @@ Status open_failure_status(int err) {
 
 }  // namespace
 
+void use_openat_fallback_for_testing(bool on) { g_no_openat2.store(on, std::memory_order_relaxed); }
+
 StaticFiles::~StaticFiles() {
   if (root_fd_ >= 0) ::close(root_fd_);
 }

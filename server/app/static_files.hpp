@@ -56,4 +56,8 @@ private:
   StaticOptions options_;
 };
 
+// Tests only: force the openat(O_NOFOLLOW) fallback (as on a kernel without
+// openat2), or go back to trying openat2. Affects every StaticFiles.
+void use_openat_fallback_for_testing(bool on);
+
 }  // namespace hs::app

@@ -215,6 +215,18 @@ TEST_F(StaticFilesTest, SymlinksLeavingTheRootAre404) {
   }
 }
 
+TEST_F(StaticFilesTest, OpenatFallbackStaysSafe) {
+  use_openat_fallback_for_testing(true);
+  EXPECT_EQ(get("/style.css").file, "body{}");
+  EXPECT_EQ(get("/").file, "<h1>home</h1>");
+  EXPECT_EQ(get("/sub").header("Location"), "/sub/");
+  EXPECT_EQ(get("/fifo").status, 404);
+  for (const char* t : {"/up.txt", "/abs.txt", "/magic.txt", "/link.txt"})
+    EXPECT_EQ(get(t).status, 404) << t << ": a final symlink is refused (O_NOFOLLOW)";
+  use_openat_fallback_for_testing(false);
+  EXPECT_EQ(get("/link.txt").file, "body{}");
+}
+
 TEST_F(StaticFilesTest, OtherMethodsAre405WithAllow) {
   for (const char* m : {"POST", "PUT", "DELETE", "OPTIONS", "PATCH", "BREW"}) {
     auto o = run(*app, request(m, "/style.css"));
