@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <string>
 
+#include "cli/serve.hpp"
+
 namespace {
 
 constexpr int kUsageError = 2;
@@ -17,9 +19,42 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   app.set_version_flag("--version", std::string("homeserve ") + HS_VERSION);
 
-  std::string dir = ".";
+  app.set_config("--config", "", "Read options from a TOML/INI file ([serve] section for serve's options)");
+  app.allow_config_extras(CLI::config_extras_mode::error);
+
+  hs::cli::ServeOptions so;
   auto* serve = app.add_subcommand("serve", "Serve the files of a directory over HTTP/1.1");
-  serve->add_option("dir", dir, "Document root")->capture_default_str()->check(CLI::ExistingDirectory);
+  serve->add_option("dir", so.dir, "Document root")->capture_default_str()->check(CLI::ExistingDirectory);
+  serve->add_option("--listen", so.listen, "Address to listen on, ADDR:PORT or [IPv6]:PORT (repeatable; port 0: any)")
+      ->capture_default_str();
+  serve->add_option("--max-connections", so.max_connections, "Connection slots per worker (more get 429)")
+      ->capture_default_str();
+  serve->add_option("--buffers", so.buffers, "Receive buffers per worker (only busy connections hold one)")
+      ->capture_default_str();
+  serve->add_option("--buffer-size", so.buffer_size, "Bytes per receive buffer; a whole head and body must fit (16k, 1M)")
+      ->transform(CLI::AsSizeValue(false))
+      ->default_str("16k");
+  serve->add_option("--responders", so.responders, "Responses in flight per worker")->capture_default_str();
+  serve->add_option("--max-pipeline", so.max_pipeline, "Pipelined requests in flight per connection; more wait")
+      ->capture_default_str();
+  serve->add_option("--workers", so.workers, "Event loops (threads), each with its own pools")->capture_default_str();
+  serve->add_option("--compaction", so.compaction, "Receive buffer compaction")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"memmove", "readv"}));
+  serve->add_option("--header-timeout", so.header_timeout, "Seconds for a whole request head (408)")
+      ->capture_default_str();
+  serve->add_option("--body-timeout", so.body_timeout, "Seconds for a whole request body (408)")->capture_default_str();
+  serve->add_option("--keepalive-timeout", so.keepalive_timeout, "Seconds an idle connection is kept")
+      ->capture_default_str();
+  serve->add_option("--send-timeout", so.send_timeout, "Seconds without write progress before closing")
+      ->capture_default_str();
+  serve->add_option("--shutdown-timeout", so.shutdown_timeout, "Seconds to finish responses after SIGTERM/SIGINT")
+      ->capture_default_str();
+  serve->add_option("--access-log", so.access_log, "Common Log Format access log: PATH, - (stdout) or off")
+      ->capture_default_str();
+  serve->add_option("--status-path", so.status_path, "Serve the JSON status endpoint at this path (e.g. /_status)")
+      ->check([](const std::string& p) { return p.empty() || p[0] == '/' ? std::string() : "must start with '/'"; });
+  serve->add_flag("--example-api", so.example_api, "Mount the JSON API example (/api/sum, /api/hello/{name})");
 
   try {
     app.parse(argc, argv);
@@ -34,10 +69,7 @@ int main(int argc, char** argv) {
     return kUsageError;
   }
 
-  if (serve->parsed()) {
-    std::fputs(serve->help().c_str(), stdout);
-    return 0;
-  }
+  if (serve->parsed()) return hs::cli::serve(so);
   std::fputs(app.help().c_str(), stdout);
   return 0;
 }

@@ -1,0 +1,90 @@
+#include "cli/serve.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+#include "app/app.hpp"
+#include "net/server.hpp"
+#include "net/status_probe.hpp"
+
+namespace hs::cli {
+
+namespace {
+
+constexpr int kUsageError = 2;
+constexpr int kStartError = 1;
+
+int fail(int status, const std::string& message) {
+  std::fprintf(stderr, "homeserve: %s\n", message.c_str());
+  return status;
+}
+
+bool to_millis(double seconds, core::Millis& out) {
+  if (!(seconds > 0) || seconds > 86400) return false;
+  out = static_cast<core::Millis>(std::llround(seconds * 1000));
+  if (out == 0) out = 1;
+  return true;
+}
+
+bool fits_u32(uint64_t v) { return v <= 0xffffffffu; }
+
+}  // namespace
+
+int serve(const ServeOptions& o) {
+  net::ServerConfig config;
+  for (const std::string& text : o.listen) {
+    net::Address a;
+    const char* why = "";
+    if (!net::parse_address(text, a, why)) return fail(kUsageError, "--listen " + text + ": " + why);
+    config.listen.push_back(a);
+  }
+  if (!fits_u32(o.max_connections) || !fits_u32(o.buffers) || !fits_u32(o.responders) || !fits_u32(o.workers) ||
+      !fits_u32(o.max_pipeline))
+    return fail(kStartError, "a pool size is out of range");
+  config.workers = static_cast<uint32_t>(o.workers);
+  net::WorkerConfig& w = config.worker;
+  w.max_connections = static_cast<uint32_t>(o.max_connections);
+  w.buffers = static_cast<uint32_t>(o.buffers);
+  w.responders = static_cast<uint32_t>(o.responders);
+  w.limits.buffer_size = o.buffer_size;
+  w.limits.max_pipeline = static_cast<uint32_t>(o.max_pipeline);
+  w.limits.compaction = o.compaction == "readv" ? conn::Compaction::Readv : conn::Compaction::Memmove;
+  if (!to_millis(o.header_timeout, w.limits.header_timeout) || !to_millis(o.body_timeout, w.limits.body_timeout) ||
+      !to_millis(o.keepalive_timeout, w.limits.keepalive_timeout) ||
+      !to_millis(o.send_timeout, w.limits.send_timeout))
+    return fail(kUsageError, "timeouts must be more than 0 and at most 86400 seconds");
+  if (!(o.shutdown_timeout >= 0) || o.shutdown_timeout > 86400)
+    return fail(kUsageError, "--shutdown-timeout must be from 0 to 86400 seconds");
+  w.shutdown_timeout = static_cast<core::Millis>(std::llround(o.shutdown_timeout * 1000));
+  config.access_log = o.access_log;
+
+  std::string error = net::validate(config);
+  if (!error.empty()) return fail(kStartError, error);
+
+  // One App per worker: shared nothing, and each status probe reports its own worker.
+  app::Config app_config;
+  app_config.docroot = o.dir;
+  app_config.status_path = o.status_path;
+  app_config.example_api = o.example_api;
+  std::vector<std::unique_ptr<app::App>> apps;
+  std::vector<net::StatusSource> sources(config.workers);
+  for (uint32_t i = 0; i < config.workers; ++i) {
+    apps.push_back(std::make_unique<app::App>(app_config));
+    if (!apps.back()->ok()) return fail(kStartError, std::string(apps.back()->error()));
+  }
+
+  net::Server server;
+  const auto factory = [&](uint32_t index, net::Worker& worker) -> conn::Service& {
+    sources[index] = {&worker, index, config.workers};
+    apps[index]->set_status_probe(net::status_probe(sources[index]));
+    return *apps[index];
+  };
+  if (!server.start(config, factory, error)) return fail(kStartError, error);
+  const std::string line = server.startup_line();
+  std::fprintf(stdout, "%s\n", line.c_str());
+  std::fflush(stdout);
+  return server.run();
+}
+
+}  // namespace hs::cli

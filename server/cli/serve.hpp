@@ -1,0 +1,35 @@
+// `homeserve serve`: the plain options the command line fills, and the code
+// that turns them into the app and the server (no CLI11 here).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hs::cli {
+
+struct ServeOptions {
+  std::string dir = ".";
+  std::vector<std::string> listen{"127.0.0.1:8080"};
+  uint64_t max_connections = 1024;
+  uint64_t buffers = 64;
+  uint64_t buffer_size = 16 * 1024;
+  uint64_t responders = 256;
+  uint64_t max_pipeline = 16;
+  uint64_t workers = 1;
+  std::string compaction = "memmove";
+  double header_timeout = 10;    // seconds
+  double body_timeout = 10;
+  double keepalive_timeout = 5;
+  double send_timeout = 10;
+  double shutdown_timeout = 5;
+  std::string access_log = "off";
+  std::string status_path;
+  bool example_api = false;
+};
+
+// Runs the server until SIGTERM/SIGINT. Prints the start-up line on stdout, a
+// one-line "homeserve: ..." error on stderr. Returns the exit status.
+int serve(const ServeOptions& options);
+
+}  // namespace hs::cli

@@ -1,0 +1,194 @@
+#include "net/server.hpp"
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+#include "net/listener.hpp"
+
+namespace hs::net {
+
+namespace {
+
+constexpr uint32_t kMaxWorkers = 256;
+constexpr uint64_t kMaxConnections = 1u << 20;
+constexpr uint64_t kMinBufferSize = 1024;
+constexpr uint64_t kMaxBufferSize = 64u << 20;
+constexpr uint64_t kMaxPipeline = 1024;
+constexpr uint64_t kFdsPerWorker = 4;  // epoll, listeners aside
+constexpr uint64_t kFdsSpare = 32;     // stdio, log, stop event, files being sent
+
+std::string number(uint64_t v) { return std::to_string(v); }
+
+}  // namespace
+
+std::string format_size(uint64_t bytes, bool fractional) {
+  char out[32];
+  if (fractional && bytes >= (1u << 20)) {
+    std::snprintf(out, sizeof out, "%.1f MiB", static_cast<double>(bytes) / (1u << 20));
+  } else if (fractional && bytes >= 1024) {
+    std::snprintf(out, sizeof out, "%.1f KiB", static_cast<double>(bytes) / 1024);
+  } else if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) {
+    std::snprintf(out, sizeof out, "%llu MiB", static_cast<unsigned long long>(bytes >> 20));
+  } else if (bytes >= 1024 && bytes % 1024 == 0) {
+    std::snprintf(out, sizeof out, "%llu KiB", static_cast<unsigned long long>(bytes >> 10));
+  } else {
+    std::snprintf(out, sizeof out, "%llu B", static_cast<unsigned long long>(bytes));
+  }
+  return out;
+}
+
+std::string validate(const ServerConfig& c) {
+  const WorkerConfig& w = c.worker;
+  if (c.listen.empty()) return "no listen address";
+  if (c.listen.size() > Worker::kMaxListeners) return "at most 16 listen addresses";
+  if (c.workers == 0 || c.workers > kMaxWorkers) return "--workers must be from 1 to " + number(kMaxWorkers);
+  if (w.max_connections == 0 || w.max_connections > kMaxConnections)
+    return "--max-connections must be from 1 to " + number(kMaxConnections);
+  if (w.limits.buffer_size < kMinBufferSize || w.limits.buffer_size > kMaxBufferSize)
+    return "--buffer-size must be from 1 KiB to 64 MiB (got " + number(w.limits.buffer_size) + " bytes)";
+  if (w.buffers == 0) return "--buffers must be at least 1";
+  if (w.buffers > w.max_connections)
+    return "--buffers (" + number(w.buffers) + ") is more than --max-connections (" + number(w.max_connections) +
+           "): a connection holds at most one buffer";
+  if (w.responders == 0) return "--responders must be at least 1";
+  if (w.limits.max_pipeline == 0 || w.limits.max_pipeline > kMaxPipeline)
+    return "--max-pipeline must be from 1 to " + number(kMaxPipeline);
+  if (w.limits.responder_size <= w.limits.responder_head + 64 || w.limits.responder_head < 256)
+    return "responder size too small for a response head";
+  const auto positive = [](core::Millis ms) { return ms > 0 && ms <= 24 * 3600 * 1000; };
+  if (!positive(w.limits.header_timeout) || !positive(w.limits.body_timeout) ||
+      !positive(w.limits.keepalive_timeout) || !positive(w.limits.send_timeout))
+    return "timeouts must be more than 0 and at most a day";
+  if (w.shutdown_timeout < 0) return "--shutdown-timeout must not be negative";
+  // The pools must fit in the machine: they are touched at start-up.
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page = ::sysconf(_SC_PAGESIZE);
+  const uint64_t total = uint64_t{c.workers} * Worker::arena_bytes(w);
+  if (pages > 0 && page > 0 && total > uint64_t(pages) * uint64_t(page) / 2)
+    return "the pools need " + format_size(total, true) + ", more than half of this machine's memory (" +
+           format_size(uint64_t(pages) * uint64_t(page), true) + ")";
+  return {};
+}
+
+Server::~Server() {
+  // Workers hold no threads once run() returned; nothing else to stop.
+}
+
+bool Server::start(const ServerConfig& config, const ServiceFactory& services, std::string& error) {
+  config_ = config;
+  error = validate(config);
+  if (!error.empty()) return false;
+
+  // Descriptors: every connection slot, the listeners and epoll of every worker.
+  const uint64_t need = uint64_t{config.workers} * (config.worker.max_connections + config.listen.size() +
+                                                   kFdsPerWorker) + kFdsSpare;
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < need) {
+    if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < need) {
+      error = "--max-connections " + number(config.worker.max_connections) + " x " + number(config.workers) +
+              " workers needs " + number(need) + " file descriptors; the limit is " + number(lim.rlim_max);
+      return false;
+    }
+    lim.rlim_cur = need;
+    if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+      error = std::string("cannot raise the file descriptor limit: ") + std::strerror(errno);
+      return false;
+    }
+  }
+
+  // SIGPIPE ignored, stop signals blocked before any thread starts.
+  block_stop_signals();
+  if (int e = stop_.open()) {
+    error = std::string("eventfd: ") + std::strerror(e);
+    return false;
+  }
+
+  int log_fd = -1;
+  if (config.access_log == "-") {
+    log_fd = STDOUT_FILENO;
+  } else if (!config.access_log.empty() && config.access_log != "off") {
+    log_fd_.reset(::open(config.access_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+    if (!log_fd_) {
+      error = "cannot open access log " + config.access_log + ": " + std::strerror(errno);
+      return false;
+    }
+    log_fd = log_fd_.get();
+  }
+  WorkerConfig wc = config.worker;
+  wc.log_batch = log_fd >= 0 ? 64 * 1024 : 0;
+  config_.worker = wc;
+
+  bound_ = config.listen;
+  for (uint32_t w = 0; w < config.workers; ++w) {
+    std::vector<Fd> fds;
+    for (Address& a : bound_) {
+      ListenResult r = open_listener(a, config.backlog);  // port 0 resolved by the first worker
+      if (!r.fd) {
+        char text[80];
+        format_address(a, text, sizeof text);
+        error = std::string("cannot listen on ") + text + ": " + std::strerror(r.error);
+        return false;
+      }
+      fds.push_back(std::move(r.fd));
+    }
+    auto worker = std::make_unique<Worker>();
+    conn::Service& service = services(w, *worker);
+    if (!worker->init(wc, service, fds, stop_.fd(), log_fd, error)) return false;
+    workers_.push_back(std::move(worker));
+  }
+  return true;
+}
+
+size_t Server::reserved_bytes() const {
+  size_t total = 0;
+  for (const auto& w : workers_) total += w->reserved();
+  return total;
+}
+
+std::string Server::startup_line() const {
+  std::string line = "listening on ";
+  for (size_t i = 0; i < bound_.size(); ++i) {
+    char text[80];
+    format_address(bound_[i], text, sizeof text);
+    if (i > 0) line += ", ";
+    line += text;
+  }
+  const WorkerConfig& w = config_.worker;
+  line += "; reserved " + format_size(reserved_bytes(), true) + ": ";
+  std::string pools = number(w.max_connections) + " connections, " + number(w.buffers) + " buffers x " +
+                      format_size(w.limits.buffer_size, false) + ", " + number(w.responders) + " responders";
+  if (config_.workers > 1) {
+    line += number(config_.workers) + " workers x (" + pools + ")";
+  } else {
+    line += pools;
+  }
+  return line;
+}
+
+int Server::run() {
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> threads;
+  threads.reserve(workers_.size());
+  for (auto& w : workers_) {
+    Worker* worker = w.get();
+    threads.emplace_back([worker, &failed] {
+      if (!worker->run()) {
+        failed = true;
+        report_worker_failure();
+      }
+    });
+  }
+  wait_for_stop_signal();
+  stop_.raise();
+  for (std::thread& t : threads) t.join();
+  return failed ? 1 : 0;
+}
+
+}  // namespace hs::net

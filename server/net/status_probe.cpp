@@ -1,0 +1,28 @@
+#include "net/status_probe.hpp"
+
+namespace hs::net {
+
+namespace {
+
+void fill(void* context, app::StatusSample& out) {
+  const auto& src = *static_cast<const StatusSource*>(context);
+  out.worker = src.index;
+  out.workers = src.count;
+  if (src.worker == nullptr) return;
+  out.stats = src.worker->stats();
+  const WorkerGauges g = src.worker->gauges();
+  out.pools.connections = {g.connections_capacity, g.connections_in_use};
+  out.pools.buffers = {g.buffers_capacity, g.buffers_in_use};
+  out.pools.responders = {g.responders_capacity, g.responders_in_use};
+}
+
+}  // namespace
+
+app::StatusProbe status_probe(const StatusSource& source) {
+  app::StatusProbe p;
+  p.fill = &fill;
+  p.context = const_cast<StatusSource*>(&source);
+  return p;
+}
+
+}  // namespace hs::net
