@@ -450,14 +450,18 @@ void on_expect(Ctx& c, std::string_view v) {
   if (!any) c.expect_bad = true;
 }
 
+// `valid`: a SIMD path already proved the value valid.
+HS_INLINE Step on_host(Ctx& c, std::string_view value, bool valid) {
+  if (++c.host_count > 1) return fail(c, Status::BadRequest, "more than one Host field");
+  if (!valid && !value.empty() && !valid_host(value)) return fail(c, Status::BadRequest, "invalid Host");
+  if (!c.absolute_form) c.out.host = value;
+  return Step::Ok;
+}
+
 Step on_field(Ctx& c, std::string_view name, std::string_view value) {
   switch (name.size()) {
     case 4:
-      if (name_is(name, "host")) {
-        if (++c.host_count > 1) return fail(c, Status::BadRequest, "more than one Host field");
-        if (!value.empty() && !valid_host(value)) return fail(c, Status::BadRequest, "invalid Host");
-        if (!c.absolute_form) c.out.host = value;
-      }
+      if (name_is(name, "host")) return on_host(c, value, false);
       break;
     case 6:
       if (name_is(name, "expect")) on_expect(c, value);
@@ -497,15 +501,6 @@ HS_INLINE Step finish(Ctx& c) {
   return Step::Ok;
 }
 
-// What the SIMD paths know about the bytes at a line start: bit i of
-// `nontchar` / `vstop` is set when p[i] is not a token character / stops a
-// field value scan; bits at or past `avail` (the bytes left) are clear.
-struct LineMasks {
-  uint32_t nontchar;
-  uint32_t vstop;
-  unsigned avail;
-};
-
 // Masks of a 64-byte window of the buffer starting at `start` (a line start):
 // bit i of `nontchar` / `vstop` set when start[i] is not a token character /
 // stops a field value scan; bits at or past `avail` (bytes left) are clear.
@@ -516,23 +511,43 @@ struct Window {
   unsigned avail;
 };
 
-// Token characters by nibble for PSHUFB lookups: byte b is a tchar when
-// kTcharLo[b & 15] & kTcharHi[b >> 4] != 0 (rows 0x20-0x7f get one bit each).
+// A set of ASCII bytes by nibble for PSHUFB lookups: byte b is in the set
+// when lo[b & 15] & hi[b >> 4] != 0 (one bit per row 0x00-0x70; bytes >= 0x80
+// find hi == 0 and are never in a set).
 struct NibbleTables {
   uint8_t lo[16];
   uint8_t hi[16];
 };
 
-constexpr NibbleTables make_tchar_nibbles() {
+template <class Pred>
+constexpr NibbleTables make_nibbles(Pred in_set) {
   NibbleTables t{};
-  for (int h = 2; h < 8; ++h) t.hi[h] = static_cast<uint8_t>(1u << (h - 2));
-  for (int ch = 0x20; ch < 0x80; ++ch)
-    if (chars::kTable[static_cast<size_t>(ch)] & chars::kTchar)
-      t.lo[ch & 15] = static_cast<uint8_t>(t.lo[ch & 15] | (1u << ((ch >> 4) - 2)));
+  for (int h = 0; h < 8; ++h) t.hi[h] = static_cast<uint8_t>(1u << h);
+  for (int ch = 0; ch < 0x80; ++ch)
+    if (in_set(ch)) t.lo[ch & 15] = static_cast<uint8_t>(t.lo[ch & 15] | (1u << (ch >> 4)));
   return t;
 }
 
-constexpr NibbleTables kTcharNibbles = make_tchar_nibbles();
+constexpr NibbleTables kTcharNibbles = make_nibbles([](int ch) { return chars::is_tchar(static_cast<char>(ch)); });
+// Bytes of the fast Host check: reg-name characters except '%', and ':'.
+constexpr NibbleTables kHostNibbles =
+    make_nibbles([](int ch) { return ch == ':' || chars::is(chars::kRegName, static_cast<char>(ch)); });
+
+// After a vector pass over a Host value of `len` bytes: `bad` marks bytes
+// outside kHostNibbles, `colons` the colons, `digits` the digits. True when
+// that proves the value a valid reg-name[:port]; false leaves the decision to
+// valid_host.
+HS_INLINE bool host_tail_ok(const char* v, size_t len, uint32_t bad, uint32_t colons, uint32_t digits) {
+  if (bad) return false;
+  if (colons == 0) return true;
+  if (colons & (colons - 1)) return false;
+  const auto k = static_cast<size_t>(__builtin_ctz(colons));
+  const size_t plen = len - k - 1;
+  if (k == 0 || plen == 0 || plen > 5) return false;
+  const uint32_t port_bits = ((1u << plen) - 1) << (k + 1);
+  if ((digits & port_bits) != port_bits) return false;
+  return plen < 5 || std::memcmp(v + k + 1, "65535", 5) <= 0;
+}
 
 // Vector constants kept in memory: a load is cheaper than rebuilding a
 // broadcast from an immediate after every call in the field loop.
@@ -646,28 +661,34 @@ HS_TGT HS_INLINE const char* find_value_stop(const char* base, const char* p, co
   return scan16<value_mask16, portable::find_value_stop>(base, p, end);
 }
 
-HS_TGT HS_INLINE unsigned nontchar_mask16(__m128i v) {
-  const __m128i lo_tab = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kTcharNibbles.lo));
-  const __m128i hi_tab = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kTcharNibbles.hi));
+
+HS_TGT HS_INLINE unsigned nonset_mask16(__m128i v, const NibbleTables& t) {
+  const __m128i lo_tab = _mm_loadu_si128(reinterpret_cast<const __m128i*>(t.lo));
+  const __m128i hi_tab = _mm_loadu_si128(reinterpret_cast<const __m128i*>(t.hi));
   const __m128i nib = ld16(kSp0f);
   const __m128i lo = _mm_shuffle_epi8(lo_tab, _mm_and_si128(v, nib));
   const __m128i hi = _mm_shuffle_epi8(hi_tab, _mm_and_si128(_mm_srli_epi16(v, 4), nib));
-  const __m128i zero = _mm_cmpeq_epi8(_mm_and_si128(lo, hi), _mm_setzero_si128());
-  return static_cast<unsigned>(_mm_movemask_epi8(zero));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(lo, hi), _mm_setzero_si128())));
 }
 
-HS_TGT HS_INLINE bool line_masks(const char* base, const char* p, const char* end, LineMasks& m) {
-  const ptrdiff_t left = end - p;
-  if (left >= 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    m = LineMasks{nontchar_mask16(v), value_mask16(v), 16};
-    return true;
+HS_TGT HS_INLINE bool host_fast(const char* base, const char* v, size_t len, const char* end) {
+  if (len == 0 || len > 16) return false;
+  __m128i x;
+  unsigned shift = 0;
+  if (end - v >= 16) {
+    x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(v));
+  } else if (end - base >= 16) {
+    x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(end - 16));
+    shift = static_cast<unsigned>(16 - (end - v));
+  } else {
+    return false;
   }
-  if (end - base < 16) return false;
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(end - 16));
-  const unsigned shift = static_cast<unsigned>(16 - left);
-  m = LineMasks{nontchar_mask16(v) >> shift, value_mask16(v) >> shift, static_cast<unsigned>(left)};
-  return true;
+  const uint32_t keep = (1u << len) - 1;
+  const uint32_t bad = (nonset_mask16(x, kHostNibbles) >> shift) & keep;
+  const uint32_t colons = (static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(':')))) >> shift) & keep;
+  const __m128i dig = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)), _mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), x));
+  const uint32_t digits = static_cast<unsigned>(_mm_movemask_epi8(dig)) >> shift;
+  return host_tail_ok(v, len, bad, colons, digits);
 }
 
 HS_TGT HS_INLINE bool window_masks(const char* base, const char* p, const char* end, Window& w) {
@@ -683,7 +704,7 @@ HS_TGT HS_INLINE bool window_masks(const char* base, const char* p, const char* 
   for (int i = 0; i < 4; ++i) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 16 * i));
     vs |= uint64_t{value_mask16(v)} << (16 * i);
-    nt |= uint64_t{nontchar_mask16(v)} << (16 * i);
+    nt |= uint64_t{nonset_mask16(v, kTcharNibbles)} << (16 * i);
   }
   w = Window{p, vs >> shift, nt >> shift, left < 64 ? static_cast<unsigned>(left) : 64u};
   return true;
@@ -743,11 +764,9 @@ HS_TGT HS_INLINE const char* find_value_stop(const char* base, const char* p, co
   return sse42::find_value_stop(base, p, end);
 }
 
-HS_TGT HS_INLINE unsigned nontchar_mask32(__m256i v) {
-  const __m256i lo_tab =
-      _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kTcharNibbles.lo)));
-  const __m256i hi_tab =
-      _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kTcharNibbles.hi)));
+HS_TGT HS_INLINE unsigned nonset_mask32(__m256i v, const NibbleTables& t) {
+  const __m256i lo_tab = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t.lo)));
+  const __m256i hi_tab = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t.hi)));
   const __m256i nib = ld32(kSp0f);
   const __m256i lo = _mm256_shuffle_epi8(lo_tab, _mm256_and_si256(v, nib));
   const __m256i hi = _mm256_shuffle_epi8(hi_tab, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
@@ -755,18 +774,26 @@ HS_TGT HS_INLINE unsigned nontchar_mask32(__m256i v) {
   return static_cast<unsigned>(_mm256_movemask_epi8(zero));
 }
 
-HS_TGT HS_INLINE bool line_masks(const char* base, const char* p, const char* end, LineMasks& m) {
-  const ptrdiff_t left = end - p;
-  if (left >= 32) {
-    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-    m = LineMasks{nontchar_mask32(v), value_mask32(v), 32};
-    return true;
+HS_TGT HS_INLINE bool host_fast(const char* base, const char* v, size_t len, const char* end) {
+  if (len == 0 || len > 32) return false;
+  __m256i x;
+  unsigned shift = 0;
+  if (end - v >= 32) {
+    x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v));
+  } else if (end - base >= 32) {
+    x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(end - 32));
+    shift = static_cast<unsigned>(32 - (end - v));
+  } else {
+    return sse42::host_fast(base, v, len, end);
   }
-  if (end - base < 32) return sse42::line_masks(base, p, end, m);
-  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(end - 32));
-  const unsigned shift = static_cast<unsigned>(32 - left);
-  m = LineMasks{nontchar_mask32(v) >> shift, value_mask32(v) >> shift, static_cast<unsigned>(left)};
-  return true;
+  const uint32_t keep = len == 32 ? ~0u : (1u << len) - 1;
+  const uint32_t bad = (nonset_mask32(x, kHostNibbles) >> shift) & keep;
+  const uint32_t colons =
+      (static_cast<unsigned>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, _mm256_set1_epi8(':')))) >> shift) & keep;
+  const __m256i dig =
+      _mm256_and_si256(_mm256_cmpgt_epi8(x, _mm256_set1_epi8('0' - 1)), _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), x));
+  const uint32_t digits = static_cast<unsigned>(_mm256_movemask_epi8(dig)) >> shift;
+  return host_tail_ok(v, len, bad, colons, digits);
 }
 
 HS_TGT HS_INLINE bool window_masks(const char* base, const char* p, const char* end, Window& w) {
@@ -781,7 +808,7 @@ HS_TGT HS_INLINE bool window_masks(const char* base, const char* p, const char* 
   const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
   const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 32));
   const uint64_t vs = uint64_t{value_mask32(a)} | uint64_t{value_mask32(b)} << 32;
-  const uint64_t nt = uint64_t{nontchar_mask32(a)} | uint64_t{nontchar_mask32(b)} << 32;
+  const uint64_t nt = uint64_t{nonset_mask32(a, kTcharNibbles)} | uint64_t{nonset_mask32(b, kTcharNibbles)} << 32;
   w = Window{p, vs >> shift, nt >> shift, left < 64 ? static_cast<unsigned>(left) : 64u};
   return true;
 }

@@ -125,6 +125,12 @@ const Row kRows[] = {
     {.name = "host_port_max", .raw = RL "Host: localhost:65535\r\n\r\n", .status = kComplete},
     {.name = "host_empty", .raw = RL "Host:\r\n\r\n", .status = kComplete, .host = ""},
     {.name = "host_case", .raw = RL "hOsT: x\r\n\r\n", .status = kComplete, .host = "x"},
+    {.name = "host_long", .raw = RL "Host: a-very-long-host-name.with.many.labels.example.org:443\r\n\r\n",
+     .status = kComplete, .host = "a-very-long-host-name.with.many.labels.example.org:443"},
+    {.name = "host_port_leading_zero", .raw = RL "Host: a:06553\r\n\r\n", .status = kComplete},
+    {.name = "host_port_99999", .raw = RL "Host: a:99999\r\n\r\n", .status = 400},
+    {.name = "host_port_space", .raw = RL "Host: a: 80\r\n\r\n", .status = 400},
+    {.name = "host_two_colons", .raw = RL "Host: a:1:2\r\n\r\n", .status = 400},
     {.name = "utf8_two_byte", .raw = H11("X-Name: caf\xc3\xa9\r\n"), .status = kComplete},
     {.name = "utf8_three_byte", .raw = H11("X-Name: \xe2\x82\xac 5\r\n"), .status = kComplete},
     {.name = "utf8_four_byte", .raw = H11("X-Name: \xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\r\n"), .status = kComplete},
@@ -489,6 +495,32 @@ TEST_P(RequestHeadRow, Parses) {
     } else {
       EXPECT_EQ(o, reference) << "differs from the portable path";
     }
+  }
+  set_scan_path(saved);
+}
+
+// The same rows behind 24 leading empty lines (skipped by the parser): every
+// input is then long enough for the SIMD paths' 64-byte mask windows and
+// backward loads, which short inputs never reach.
+TEST_P(RequestHeadRow, SameBehindLeadingEmptyLines) {
+  const Row& row = GetParam();
+  if (row.max_head != 16 * 1024) GTEST_SKIP() << "row tests a head size limit";
+  std::string padded;
+  for (int i = 0; i < 24; ++i) padded += "\r\n";
+  padded += row.raw;
+  Row shifted = row;
+  shifted.raw = padded;
+  const ScanPath saved = active_scan_path();
+  for (ScanPath path : supported_paths()) {
+    SCOPED_TRACE(scan_path_name(path));
+    ASSERT_TRUE(set_scan_path(path));
+    Runner plain(row);
+    Runner runner(shifted);
+    Outcome expected = plain.whole();
+    if (expected.state == ParseState::Complete) expected.head_bytes += 48;
+    EXPECT_EQ(runner.whole(), expected);
+    EXPECT_EQ(runner.byte_by_byte(), expected);
+    for (size_t k = 0; k <= shifted.raw.size(); k += 7) ASSERT_EQ(runner.split_at(k), expected) << "split at " << k;
   }
   set_scan_path(saved);
 }
