@@ -7,7 +7,7 @@
 // array of tokens_needed_at_most(N) = N/2 + 1 entries (16 bytes each: 8 N + 16
 // bytes) never fails a valid document with too_many_tokens. An invalid input
 // may then report too_many_tokens where a later syntax error would have been
-// found; with N tokens (one per byte) the error is always the precise one.
+// found; with tokens_for_exact_errors(N) = N + 1 the error is always precise.
 // The parser itself uses a fixed ~100 bytes of stack whatever the nesting: the
 // stack of open containers lives in the token array (an open container's
 // `next` field links to its parent until it is closed). Time is linear in N:
