@@ -352,13 +352,15 @@ void Worker::drive(Slot& s) {
     close_slot(s);
     return;
   }
+  // Work this slot can still do by itself comes first: a connection waiting
+  // for a responder may hold the very responders it waits for in its queue.
   List want = List::None;
-  if (c.waiting_for_responder()) {
+  if (exhausted || (c.wants_write() && s.writable)) {
+    want = List::Ready;
+  } else if (c.waiting_for_responder()) {
     want = List::ResponderWait;
   } else if (need_buffer) {
     want = List::BufferWait;
-  } else if (exhausted) {
-    want = List::Ready;
   }
   if (s.list != want) {
     if (want == List::BufferWait) ++stats_.buffer_waits;

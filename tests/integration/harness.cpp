@@ -1,0 +1,414 @@
+#include "harness.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+#ifndef HS_BINARY
+#error "HS_BINARY must name the homeserve executable"
+#endif
+
+namespace hs::it {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int remaining_ms(Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<Ms>(deadline - Clock::now()).count();
+  return left < 0 ? 0 : static_cast<int>(left);
+}
+
+// Reads what is available on a non-blocking fd into `out`.
+void drain(int fd, std::string& out) {
+  char buf[4096];
+  for (int i = 0; i < 256; ++i) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) return;
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+// fork + exec of homeserve with stdout and stderr on pipes.
+pid_t spawn(const std::vector<std::string>& args, int& out, int& err) {
+  int o[2], e[2];
+  if (::pipe2(o, O_CLOEXEC) != 0) return -1;
+  if (::pipe2(e, O_CLOEXEC) != 0) {
+    ::close(o[0]);
+    ::close(o[1]);
+    return -1;
+  }
+  std::vector<std::string> argv_s;
+  argv_s.push_back(HS_BINARY);
+  for (const auto& a : args) argv_s.push_back(a);
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(o[1], STDOUT_FILENO);
+    ::dup2(e[1], STDERR_FILENO);
+    ::execv(argv[0], argv.data());
+    _exit(127);
+  }
+  ::close(o[1]);
+  ::close(e[1]);
+  out = o[0];
+  err = e[0];
+  ::fcntl(out, F_SETFL, O_NONBLOCK);
+  ::fcntl(err, F_SETFL, O_NONBLOCK);
+  return pid;
+}
+
+int decode_status(int wstatus) {
+  if (WIFEXITED(wstatus)) return WEXITSTATUS(wstatus);
+  if (WIFSIGNALED(wstatus)) return 128 + WTERMSIG(wstatus);
+  return -1;
+}
+
+}  // namespace
+
+// ---- TempDir ----
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/homeserve-it-XXXXXX";
+  if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  ::nftw(
+      path_.c_str(),
+      [](const char* p, const struct stat*, int, struct FTW*) { return ::remove(p); }, 16,
+      FTW_DEPTH | FTW_PHYS);
+}
+
+void TempDir::write(const std::string& name, std::string_view content) const {
+  const std::string full = path_ + "/" + name;
+  for (size_t slash = full.find('/', path_.size() + 1); slash != std::string::npos;
+       slash = full.find('/', slash + 1))
+    ::mkdir(full.substr(0, slash).c_str(), 0755);
+  std::ofstream f(full, std::ios::binary);
+  f.write(content.data(), static_cast<std::streamsize>(content.size()));
+}
+
+// ---- Server ----
+
+Server::~Server() {
+  if (pid_ > 0 && status_ < 0) {
+    ::kill(pid_, SIGKILL);
+    int ws = 0;
+    ::waitpid(pid_, &ws, 0);
+  }
+  if (pidfd_ >= 0) ::close(pidfd_);
+  if (out_ >= 0) ::close(out_);
+  if (err_ >= 0) ::close(err_);
+}
+
+bool Server::start(const std::vector<std::string>& args, std::string* failure) {
+  std::vector<std::string> full{"serve"};
+  bool has_listen = false;
+  for (const auto& a : args) {
+    full.push_back(a);
+    if (a == "--listen") has_listen = true;
+  }
+  if (!has_listen) {
+    full.push_back("--listen");
+    full.push_back("127.0.0.1:0");
+  }
+  pid_ = spawn(full, out_, err_);
+  if (pid_ < 0) return false;
+  pidfd_ = pidfd_open(pid_);
+  std::string out;
+  const auto deadline = Clock::now() + Ms(10000);
+  while (out.find('\n') == std::string::npos && Clock::now() < deadline) {
+    pollfd p[2] = {{out_, POLLIN, 0}, {pidfd_, POLLIN, 0}};
+    if (::poll(p, 2, remaining_ms(deadline)) <= 0) break;
+    if (p[0].revents) drain(out_, out);
+    if (p[1].revents && out.find('\n') == std::string::npos) {
+      drain(out_, out);
+      if (out.find('\n') == std::string::npos) break;  // exited without the line
+    }
+  }
+  const size_t nl = out.find('\n');
+  if (nl == std::string::npos) {
+    if (failure) *failure = "no start-up line; stdout: " + out + " stderr: " + read_stderr();
+    return false;
+  }
+  line_ = out.substr(0, nl);
+  // "listening on 127.0.0.1:PORT; ..." or "[::1]:PORT"
+  const size_t semi = line_.find(';');
+  const size_t colon = line_.rfind(':', semi);
+  if (semi == std::string::npos || colon == std::string::npos) return false;
+  port_ = static_cast<uint16_t>(std::atoi(line_.substr(colon + 1, semi - colon - 1).c_str()));
+  return port_ != 0;
+}
+
+double Server::reserved_bytes() const {
+  const size_t at = line_.find("reserved ");
+  if (at == std::string::npos) return 0;
+  const double v = std::atof(line_.c_str() + at + 9);
+  const size_t unit = line_.find_first_of("KMG", at + 9);
+  if (unit == std::string::npos) return v;
+  switch (line_[unit]) {
+    case 'K': return v * 1024;
+    case 'M': return v * 1024 * 1024;
+    default: return v * 1024 * 1024 * 1024;
+  }
+}
+
+void Server::signal(int sig) const {
+  if (pid_ > 0 && status_ < 0) ::kill(pid_, sig);
+}
+
+int Server::wait_exit(Ms timeout) {
+  if (status_ >= 0) return status_;
+  const auto deadline = Clock::now() + timeout;
+  for (int i = 0; i < 1000; ++i) {
+    int ws = 0;
+    const pid_t r = ::waitpid(pid_, &ws, WNOHANG);
+    if (r == pid_) {
+      status_ = decode_status(ws);
+      return status_;
+    }
+    if (Clock::now() >= deadline) return -1;
+    pollfd p{pidfd_, POLLIN, 0};
+    ::poll(&p, 1, remaining_ms(deadline));
+  }
+  return -1;
+}
+
+std::string Server::read_stderr() {
+  if (err_ >= 0) drain(err_, err_text_);
+  return err_text_;
+}
+
+RunResult run_homeserve(const std::vector<std::string>& args, Ms timeout) {
+  RunResult r;
+  int out = -1, err = -1;
+  const pid_t pid = spawn(args, out, err);
+  if (pid < 0) return r;
+  const int pfd = pidfd_open(pid);
+  const auto deadline = Clock::now() + timeout;
+  bool exited = false;
+  int ws = 0;
+  for (int i = 0; i < 10000 && !exited; ++i) {
+    pollfd p[3] = {{out, POLLIN, 0}, {err, POLLIN, 0}, {pfd, POLLIN, 0}};
+    ::poll(p, 3, remaining_ms(deadline));
+    drain(out, r.out);
+    drain(err, r.err);
+    if (::waitpid(pid, &ws, WNOHANG) == pid) exited = true;
+    if (!exited && Clock::now() >= deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &ws, 0);
+      break;
+    }
+  }
+  drain(out, r.out);
+  drain(err, r.err);
+  r.status = exited ? decode_status(ws) : -1;
+  ::close(out);
+  ::close(err);
+  if (pfd >= 0) ::close(pfd);
+  return r;
+}
+
+// ---- Client ----
+
+Client::~Client() { close(); }
+
+Client::Client(Client&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+
+bool Client::connect(uint16_t port, int rcvbuf, bool v6) {
+  close();
+  fd_ = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) return false;
+  if (rcvbuf > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  int rc;
+  if (v6) {
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(port);
+    a.sin6_addr = in6addr_loopback;
+    rc = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  } else {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    rc = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  }
+  if (rc != 0) {
+    close();
+    return false;
+  }
+  ::fcntl(fd_, F_SETFL, O_NONBLOCK);
+  return true;
+}
+
+bool Client::send_all(std::string_view bytes, Ms timeout) {
+  const auto deadline = Clock::now() + timeout;
+  size_t off = 0;
+  while (off < bytes.size()) {
+    const ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+    if (n > 0) {
+      off += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno != EAGAIN && errno != EINTR) return false;
+    pollfd p{fd_, POLLOUT, 0};
+    if (::poll(&p, 1, remaining_ms(deadline)) <= 0) return false;
+  }
+  return true;
+}
+
+long Client::read_some(std::string& out, Ms timeout, size_t max) {
+  pollfd p{fd_, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return -1;
+  std::string buf(std::min<size_t>(max, 1 << 16), '\0');
+  const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+  if (n > 0) {
+    out.append(buf.data(), static_cast<size_t>(n));
+    return n;
+  }
+  if (n == 0) return 0;
+  return errno == EAGAIN ? -1 : -2;
+}
+
+bool Client::read_to_eof(std::string& out, Ms timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    const long n = read_some(out, Ms(remaining_ms(deadline)));
+    if (n == 0 || n == -2) return true;
+    if (n < 0 && Clock::now() >= deadline) return false;
+  }
+}
+
+bool Client::wait_closed(Ms timeout) {
+  std::string sink;
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    sink.clear();
+    const long n = read_some(sink, Ms(remaining_ms(deadline)));
+    if (n == 0 || n == -2) return true;
+    if (n < 0 && Clock::now() >= deadline) return false;
+  }
+}
+
+void Client::abort() {
+  if (fd_ < 0) return;
+  linger l{1, 0};
+  ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  close();
+}
+
+void Client::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+// ---- responses ----
+
+std::string Response::field(std::string_view name) const {
+  size_t pos = head.find("\r\n");
+  while (pos != std::string::npos && pos + 2 < head.size()) {
+    const size_t start = pos + 2;
+    const size_t end = head.find("\r\n", start);
+    const std::string_view line(head.data() + start, (end == std::string::npos ? head.size() : end) - start);
+    const size_t colon = line.find(':');
+    if (colon != std::string_view::npos && colon == name.size() &&
+        ::strncasecmp(line.data(), name.data(), name.size()) == 0) {
+      std::string_view v = line.substr(colon + 1);
+      while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+      return std::string(v);
+    }
+    pos = end;
+  }
+  return {};
+}
+
+bool parse_response(std::string& stream, Response& out, bool head_only) {
+  const size_t end = stream.find("\r\n\r\n");
+  if (end == std::string::npos) return false;
+  Response r;
+  r.head = stream.substr(0, end);
+  if (r.head.compare(0, 9, "HTTP/1.1 ") != 0) return false;
+  r.status = std::atoi(r.head.c_str() + 9);
+  size_t length = 0;
+  const std::string cl = r.field("Content-Length");
+  if (!cl.empty() && !head_only) length = std::strtoull(cl.c_str(), nullptr, 10);
+  if (stream.size() < end + 4 + length) return false;
+  r.body = stream.substr(end + 4, length);
+  stream.erase(0, end + 4 + length);
+  out = std::move(r);
+  return true;
+}
+
+std::vector<Response> read_responses(Client& c, size_t count, Ms timeout, bool head_only) {
+  std::vector<Response> got;
+  std::string stream;
+  const auto deadline = Clock::now() + timeout;
+  while (got.size() < count) {
+    Response r;
+    if (parse_response(stream, r, head_only)) {
+      got.push_back(std::move(r));
+      continue;
+    }
+    const long n = c.read_some(stream, Ms(remaining_ms(deadline)));
+    if (n == 0 || n == -2) {
+      while (got.size() < count && parse_response(stream, r, head_only)) got.push_back(std::move(r));
+      break;
+    }
+    if (n < 0 && Clock::now() >= deadline) break;
+  }
+  return got;
+}
+
+std::string get(std::string_view path, std::string_view extra) {
+  std::string s = "GET ";
+  s += path;
+  s += " HTTP/1.1\r\nHost: t\r\n";
+  s += extra;
+  s += "\r\n";
+  return s;
+}
+
+std::string shell(const std::string& command, int* status) {
+  std::string out;
+  FILE* p = ::popen(command.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int ws = ::pclose(p);
+  if (status) *status = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
+  return out;
+}
+
+uint64_t rss_bytes(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtoull(line.c_str() + 6, nullptr, 10) * 1024;
+  }
+  return 0;
+}
+
+}  // namespace hs::it

@@ -1,0 +1,127 @@
+// Integration test harness: starts the real `homeserve` binary on an
+// ephemeral loopback port (--listen 127.0.0.1:0, port read from the start-up
+// line), over a temporary docroot, and talks to it with raw sockets. Every
+// wait is a poll with a deadline; the child is killed by PID in teardown.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hs::it {
+
+using Ms = std::chrono::milliseconds;
+
+// A temporary directory, removed with its contents when it goes away.
+class TempDir {
+public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  // Writes `content` to path()/name (creating sub-directories).
+  void write(const std::string& name, std::string_view content) const;
+
+private:
+  std::string path_;
+};
+
+// The server under test.
+class Server {
+public:
+  Server() = default;
+  ~Server();  // SIGKILL by PID if still running, then reaped
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Starts `homeserve serve <args...>`; waits (bounded) for the start-up line.
+  // `listen` is added unless args already hold a --listen. Returns false with
+  // what the child printed when it did not start.
+  bool start(const std::vector<std::string>& args, std::string* failure = nullptr);
+  pid_t pid() const { return pid_; }
+  uint16_t port() const { return port_; }
+  const std::string& startup_line() const { return line_; }
+  // Bytes reserved, as printed ("reserved 2.5 MiB" -> 2.5 * 2^20).
+  double reserved_bytes() const;
+
+  void signal(int sig) const;
+  // Waits for the exit; returns the exit status, 128+signal, or -1 on timeout.
+  int wait_exit(Ms timeout);
+  // What the child wrote to stderr so far (drained without blocking).
+  std::string read_stderr();
+
+private:
+  pid_t pid_ = -1;
+  int pidfd_ = -1;
+  int out_ = -1;  // child's stdout
+  int err_ = -1;  // child's stderr
+  uint16_t port_ = 0;
+  std::string line_;
+  std::string err_text_;
+  int status_ = -1;
+};
+
+// Runs homeserve to completion (for start-up errors, --help): exit status and output.
+struct RunResult {
+  int status = -1;
+  std::string out, err;
+};
+RunResult run_homeserve(const std::vector<std::string>& args, Ms timeout);
+
+// A blocking-free TCP client over loopback.
+class Client {
+public:
+  Client() = default;
+  ~Client();
+  Client(Client&& o) noexcept;
+  Client& operator=(Client&&) = delete;
+  Client(const Client&) = delete;
+
+  // rcvbuf > 0 sets SO_RCVBUF before connecting (slow readers).
+  bool connect(uint16_t port, int rcvbuf = 0, bool v6 = false);
+  bool send_all(std::string_view bytes, Ms timeout = Ms(5000));
+  // Reads what is available within `timeout`; appends to `out`. Returns bytes
+  // read, 0 at EOF, -1 on timeout (nothing arrived), -2 on error (e.g. reset).
+  long read_some(std::string& out, Ms timeout, size_t max = 1 << 20);
+  // Reads until EOF or the deadline; true on EOF (a reset also counts as the end).
+  bool read_to_eof(std::string& out, Ms timeout);
+  // Waits until the peer closes (EOF or reset) within `timeout`, discarding data.
+  bool wait_closed(Ms timeout);
+  // Sends RST on close.
+  void abort();
+  void close();
+  int fd() const { return fd_; }
+
+private:
+  int fd_ = -1;
+};
+
+struct Response {
+  int status = 0;
+  std::string head;  // status line and fields
+  std::string body;
+  std::string field(std::string_view name) const;  // first value, "" when absent
+};
+
+// Parses complete responses from the front of `stream` (Content-Length
+// framing; HEAD responses have no body when `head_only`). Consumes what it parsed.
+bool parse_response(std::string& stream, Response& out, bool head_only = false);
+
+// Reads until `count` responses are parsed (or the deadline). Returns them.
+std::vector<Response> read_responses(Client& c, size_t count, Ms timeout, bool head_only = false);
+
+// "GET /path HTTP/1.1\r\nHost: t\r\n" + extra + "\r\n"
+std::string get(std::string_view path, std::string_view extra = {});
+
+// Runs a command with the shell; returns stdout (for curl).
+std::string shell(const std::string& command, int* status = nullptr);
+
+// VmRSS of `pid` in bytes (0 when unreadable).
+uint64_t rss_bytes(pid_t pid);
+
+}  // namespace hs::it
