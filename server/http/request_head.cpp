@@ -508,6 +508,7 @@ struct Window {
   const char* start;
   uint64_t vstop;
   uint64_t nontchar;
+  uint64_t ows;  // SP or HTAB
   unsigned avail;
 };
 
@@ -568,15 +569,11 @@ inline constexpr Splat kSp20 = splat(0x20), kSp21 = splat(0x21), kSp7f = splat(0
 // Connection, Content-Length, Transfer-Encoding)? Keeps the call off the
 // path of all other fields.
 inline bool maybe_special(std::string_view n) {
+  const size_t len = n.size();
+  constexpr uint32_t kLengths = (1u << 4) | (1u << 6) | (1u << 10) | (1u << 14) | (1u << 17);
+  if (len > 17 || !((kLengths >> len) & 1)) return false;
   const char f = static_cast<char>(n[0] | 0x20);
-  switch (n.size()) {
-    case 4: return f == 'h';
-    case 6: return f == 'e';
-    case 10:
-    case 14: return f == 'c';
-    case 17: return f == 't';
-    default: return false;
-  }
+  return f == (len == 4 ? 'h' : len == 6 ? 'e' : len == 17 ? 't' : 'c');
 }
 
 // ---- portable path ---------------------------------------------------------
@@ -700,13 +697,15 @@ HS_TGT HS_INLINE bool window_masks(const char* base, const char* p, const char* 
     q = end - 64;
     shift = static_cast<unsigned>(64 - left);
   }
-  uint64_t vs = 0, nt = 0;
+  uint64_t vs = 0, nt = 0, ows = 0;
   for (int i = 0; i < 4; ++i) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 16 * i));
     vs |= uint64_t{value_mask16(v)} << (16 * i);
     nt |= uint64_t{nonset_mask16(v, kTcharNibbles)} << (16 * i);
+    const __m128i sp = _mm_or_si128(_mm_cmpeq_epi8(v, ld16(kSp20)), _mm_cmpeq_epi8(v, ld16(kSpTab)));
+    ows |= uint64_t{static_cast<unsigned>(_mm_movemask_epi8(sp))} << (16 * i);
   }
-  w = Window{p, vs >> shift, nt >> shift, left < 64 ? static_cast<unsigned>(left) : 64u};
+  w = Window{p, vs >> shift, nt >> shift, ows >> shift, left < 64 ? static_cast<unsigned>(left) : 64u};
   return true;
 }
 
@@ -716,7 +715,7 @@ HS_TGT HS_INLINE bool window_masks(const char* base, const char* p, const char* 
 }  // namespace sse42
 
 namespace avx2 {
-#define HS_TGT __attribute__((target("avx2")))
+#define HS_TGT __attribute__((target("avx2,bmi,bmi2,lzcnt,popcnt")))
 
 HS_TGT inline __m256i ld32(const Splat& s) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(s.b)); }
 
@@ -809,7 +808,11 @@ HS_TGT HS_INLINE bool window_masks(const char* base, const char* p, const char* 
   const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 32));
   const uint64_t vs = uint64_t{value_mask32(a)} | uint64_t{value_mask32(b)} << 32;
   const uint64_t nt = uint64_t{nonset_mask32(a, kTcharNibbles)} | uint64_t{nonset_mask32(b, kTcharNibbles)} << 32;
-  w = Window{p, vs >> shift, nt >> shift, left < 64 ? static_cast<unsigned>(left) : 64u};
+  const __m256i sa = _mm256_or_si256(_mm256_cmpeq_epi8(a, ld32(kSp20)), _mm256_cmpeq_epi8(a, ld32(kSpTab)));
+  const __m256i sb = _mm256_or_si256(_mm256_cmpeq_epi8(b, ld32(kSp20)), _mm256_cmpeq_epi8(b, ld32(kSpTab)));
+  const uint64_t ows = uint64_t{static_cast<unsigned>(_mm256_movemask_epi8(sa))} |
+                       uint64_t{static_cast<unsigned>(_mm256_movemask_epi8(sb))} << 32;
+  w = Window{p, vs >> shift, nt >> shift, ows >> shift, left < 64 ? static_cast<unsigned>(left) : 64u};
   return true;
 }
 
@@ -851,9 +854,10 @@ bool scan_path_supported(ScanPath p) {
     case ScanPath::Sse42:
       __builtin_cpu_init();
       return __builtin_cpu_supports("sse4.2");
-    case ScanPath::Avx2:
+    case ScanPath::Avx2:  // compiled for AVX2 with BMI1/2 and LZCNT, as every AVX2 CPU has
       __builtin_cpu_init();
-      return __builtin_cpu_supports("avx2");
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
+             __builtin_cpu_supports("lzcnt");
 #else
     case ScanPath::Sse42:
     case ScanPath::Avx2: return false;
