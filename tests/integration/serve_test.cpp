@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
-#include <regex>
 #include <string>
 
 #include "harness.hpp"
@@ -27,6 +27,30 @@ std::string pattern_bytes(size_t n, unsigned seed) {
     s[i] = static_cast<char>('a' + (x >> 24) % 26);
   }
   return s;
+}
+
+// A tiny whole-string pattern: '#' one or more digits, '@' one or more
+// letters, '*' one or more characters other than space; anything else literal.
+bool matches(std::string_view s, std::string_view pattern) {
+  size_t i = 0;
+  for (char p : pattern) {
+    const auto run = [&](auto pred) {
+      size_t n = 0;
+      while (i < s.size() && pred(static_cast<unsigned char>(s[i]))) ++i, ++n;
+      return n > 0;
+    };
+    if (p == '#') {
+      if (!run([](unsigned char c) { return std::isdigit(c) != 0; })) return false;
+    } else if (p == '@') {
+      if (!run([](unsigned char c) { return std::isalpha(c) != 0; })) return false;
+    } else if (p == '*') {
+      if (!run([](unsigned char c) { return c != ' '; })) return false;
+    } else {
+      if (i >= s.size() || s[i] != p) return false;
+      ++i;
+    }
+  }
+  return i == s.size();
 }
 
 class Serve : public ::testing::TestWithParam<const char*> {
@@ -59,9 +83,8 @@ protected:
 
 TEST_P(Serve, StartupLineNamesAddressAndReservation) {
   start();
-  EXPECT_TRUE(std::regex_search(server.startup_line(),
-                                std::regex(R"(^listening on 127\.0\.0\.1:\d+; reserved \d+\.\d MiB: 1024 connections, )"
-                                           R"(64 buffers x 16 KiB, 256 responders$)")))
+  EXPECT_TRUE(matches(server.startup_line(),
+                      "listening on 127.0.0.1:#; reserved #.# MiB: 1024 connections, 64 buffers x 16 KiB, 256 responders"))
       << server.startup_line();
 }
 
@@ -379,9 +402,9 @@ TEST_P(Serve, AccessLogWritesCommonLogFormat) {
   std::getline(f, l1);
   std::getline(f, l2);
   ::unlink(log.c_str());
-  const std::regex clf(R"(^127\.0\.0\.1 - - \[\d\d/\w\w\w/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET /(\w|\.)+ HTTP/1\.1" \d{3} \d+$)");
-  EXPECT_TRUE(std::regex_match(l1, clf)) << l1;
-  EXPECT_TRUE(std::regex_match(l2, clf)) << l2;
+  const char* clf = "127.0.0.1 - - [#/@/#:#:#:# +0000] \"GET /* HTTP/1.1\" # #";
+  EXPECT_TRUE(matches(l1, clf)) << l1;
+  EXPECT_TRUE(matches(l2, clf)) << l2;
   EXPECT_NE(l1.find("\"GET /hello.txt HTTP/1.1\" 200 13"), std::string::npos) << l1;
   EXPECT_NE(l2.find(" 404 "), std::string::npos) << l2;
 }
