@@ -3,6 +3,7 @@
 // is compiled once per path (portable, SSE4.2, AVX2) from the bottom of this file.
 #include "http/request_head.hpp"
 
+#include <array>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -121,6 +122,21 @@ bool name_is(std::string_view name, std::string_view lit) {
     same &= (x | kLow) == u;
   }
   return same;
+}
+
+// "HTTP/1.1\r\n" or "HTTP/1.0\r\n" at p (10 readable bytes), two loads.
+inline bool is_http1x_crlf(const char* p) {
+  static constexpr char k11[] = "HTTP/1.1\r\n";
+  uint64_t w, want;
+  uint16_t tail, want_tail;
+  std::memcpy(&w, p, 8);
+  std::memcpy(&want, k11, 8);
+  std::memcpy(&tail, p + 8, 2);
+  std::memcpy(&want_tail, k11 + 8, 2);
+  // The minor digit is the 8th byte; '0' and '1' differ only in bit 0.
+  uint64_t minor_bit;
+  std::memcpy(&minor_bit, "\0\0\0\0\0\0\0\x01", 8);
+  return ((w | minor_bit) == want) & (tail == want_tail);
 }
 
 Method method_of(std::string_view m) {
@@ -568,12 +584,18 @@ inline constexpr Splat kSp20 = splat(0x20), kSp21 = splat(0x21), kSp7f = splat(0
 // Is this field name possibly one that on_field handles (Host, Expect,
 // Connection, Content-Length, Transfer-Encoding)? Keeps the call off the
 // path of all other fields.
+constexpr std::array<char, 18> kSpecialFirst = [] {
+  std::array<char, 18> t{};
+  t[4] = 'h';    // host
+  t[6] = 'e';    // expect
+  t[10] = 'c';   // connection
+  t[14] = 'c';   // content-length
+  t[17] = 't';   // transfer-encoding
+  return t;
+}();
+
 inline bool maybe_special(std::string_view n) {
-  const size_t len = n.size();
-  constexpr uint32_t kLengths = (1u << 4) | (1u << 6) | (1u << 10) | (1u << 14) | (1u << 17);
-  if (len > 17 || !((kLengths >> len) & 1)) return false;
-  const char f = static_cast<char>(n[0] | 0x20);
-  return f == (len == 4 ? 'h' : len == 6 ? 'e' : len == 17 ? 't' : 'c');
+  return n.size() < kSpecialFirst.size() && kSpecialFirst[n.size()] == static_cast<char>(n[0] | 0x20);
 }
 
 // ---- portable path ---------------------------------------------------------
