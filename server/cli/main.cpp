@@ -69,7 +69,10 @@ int main(int argc, char** argv) {
     return kUsageError;
   }
 
-  if (serve->parsed()) return hs::cli::serve(so);
+  if (serve->parsed()) {
+    so.buffers_given = serve->count("--buffers") > 0;
+    return hs::cli::serve(so);
+  }
   std::fputs(app.help().c_str(), stdout);
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "cli/serve.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -45,7 +46,7 @@ int serve(const ServeOptions& o) {
   config.workers = static_cast<uint32_t>(o.workers);
   net::WorkerConfig& w = config.worker;
   w.max_connections = static_cast<uint32_t>(o.max_connections);
-  w.buffers = static_cast<uint32_t>(o.buffers);
+  w.buffers = static_cast<uint32_t>(o.buffers_given ? o.buffers : std::min(o.buffers, o.max_connections));
   w.responders = static_cast<uint32_t>(o.responders);
   w.limits.buffer_size = o.buffer_size;
   w.limits.max_pipeline = static_cast<uint32_t>(o.max_pipeline);

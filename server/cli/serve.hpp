@@ -13,6 +13,7 @@ struct ServeOptions {
   std::vector<std::string> listen{"127.0.0.1:8080"};
   uint64_t max_connections = 1024;
   uint64_t buffers = 64;
+  bool buffers_given = false;  // false: at most max_connections (a connection holds one buffer)
   uint64_t buffer_size = 16 * 1024;
   uint64_t responders = 256;
   uint64_t max_pipeline = 16;

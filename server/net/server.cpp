@@ -87,13 +87,16 @@ bool Server::start(const ServerConfig& config, const ServiceFactory& services, s
   if (!error.empty()) return false;
 
   // Descriptors: every connection slot, the listeners and epoll of every worker.
-  const uint64_t need = uint64_t{config.workers} * (config.worker.max_connections + config.listen.size() +
+  // A responder may hold an open file while its range is sent.
+  const uint64_t need = uint64_t{config.workers} * (uint64_t{config.worker.max_connections} +
+                                                   config.worker.responders + config.listen.size() +
                                                    kFdsPerWorker) + kFdsSpare;
   rlimit lim{};
   if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < need) {
     if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < need) {
-      error = "--max-connections " + number(config.worker.max_connections) + " x " + number(config.workers) +
-              " workers needs " + number(need) + " file descriptors; the limit is " + number(lim.rlim_max);
+      error = number(config.workers) + " worker(s) x (" + number(config.worker.max_connections) + " connections + " +
+              number(config.worker.responders) + " responders) need " + number(need) +
+              " file descriptors; the hard limit is " + number(lim.rlim_max);
       return false;
     }
     lim.rlim_cur = need;

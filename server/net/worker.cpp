@@ -1,5 +1,6 @@
 #include "net/worker.hpp"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/sendfile.h>
@@ -16,7 +17,7 @@ namespace hs::net {
 namespace {
 
 constexpr size_t kWheelSlots = 1024;
-constexpr core::Millis kTick = 50;           // timer resolution
+constexpr core::Millis kTick = 100;          // timer resolution (and idle wake-ups per second: 10)
 constexpr size_t kEvents = 256;              // epoll events per wait
 constexpr int kAcceptBatch = 64;             // accepts per listener event (it is level-triggered)
 constexpr int kDriveRounds = 16;             // read/write rounds per drive before yielding
@@ -117,6 +118,7 @@ bool Worker::init(const WorkerConfig& config, conn::Service& service, std::span<
   ctx_.header_scratch = headers;
   ctx_.path_scratch = path;
 
+  spare_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (int e = poller_.open()) {
     error = std::string("epoll_create1: ") + std::strerror(e);
     return false;
@@ -223,7 +225,17 @@ void Worker::accept_from(size_t li) {
     const int fd = ::accept4(lfd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      return;  // EAGAIN, or out of descriptors (sized at start-up; the listener stays level-triggered)
+      if ((errno == EMFILE || errno == ENFILE) && spare_) {
+        // Out of descriptors (files being sent count too): free the spare
+        // one to accept and answer 429, rather than leave the level-triggered
+        // listener spinning.
+        spare_.reset();
+        const int extra = ::accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (extra >= 0) reject(extra);
+        spare_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        if (extra >= 0) continue;
+      }
+      return;  // EAGAIN (or no descriptor even for the spare)
     }
     Slot* s = slot_pool_.acquire();
     if (s == nullptr) {

@@ -150,6 +150,7 @@ private:
   std::array<Fd, kMaxListeners> listeners_;
   size_t listener_count_ = 0;
   int stop_fd_ = -1;
+  Fd spare_;  // kept open to accept (and refuse) a connection when descriptors run out
 
   std::span<Slot> slots_;
   core::FixedPool<Slot> slot_pool_;

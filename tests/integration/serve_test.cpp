@@ -203,7 +203,7 @@ TEST_P(Serve, BadRequestInPipelineIsAnsweredInOrderThenCloses) {
 }
 
 TEST_P(Serve, TooManyConnectionsGets429) {
-  start({"--max-connections", "2", "--buffers", "2"});
+  start({"--max-connections", "2"});  // --buffers follows (64 -> 2) when not given
   Client a = connect();
   Client b = connect();
   // Both hold a slot (answered, kept alive).
