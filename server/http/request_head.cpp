@@ -737,7 +737,7 @@ HS_TGT HS_INLINE bool window_masks(const char* base, const char* p, const char* 
 }  // namespace sse42
 
 namespace avx2 {
-#define HS_TGT __attribute__((target("avx2,bmi,bmi2,lzcnt,popcnt")))
+#define HS_TGT __attribute__((target("avx2,bmi,bmi2,popcnt")))
 
 HS_TGT inline __m256i ld32(const Splat& s) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(s.b)); }
 
@@ -876,10 +876,10 @@ bool scan_path_supported(ScanPath p) {
     case ScanPath::Sse42:
       __builtin_cpu_init();
       return __builtin_cpu_supports("sse4.2");
-    case ScanPath::Avx2:  // compiled for AVX2 with BMI1/2 and LZCNT, as every AVX2 CPU has
+    case ScanPath::Avx2:  // compiled for AVX2 with BMI1/2 and POPCNT
       __builtin_cpu_init();
       return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
-             __builtin_cpu_supports("lzcnt");
+             __builtin_cpu_supports("popcnt");
 #else
     case ScanPath::Sse42:
     case ScanPath::Avx2: return false;
