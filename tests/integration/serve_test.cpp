@@ -187,6 +187,36 @@ TEST_P(Serve, PipelineWithFewRespondersAndBuffersWaitsInsteadOfFailing) {
   }
 }
 
+TEST_P(Serve, ManyClientsOnSmallPoolsAreAllAnsweredWithBackPressure) {
+  start({"--max-connections", "128", "--buffers", "4", "--responders", "8", "--status-path", "/_status"});
+  constexpr int kClients = 100;
+  constexpr int kRequests = 10;
+  std::vector<Client> clients;
+  for (int i = 0; i < kClients; ++i) clients.push_back(connect());
+  for (int i = 0; i < kClients; ++i) {
+    std::string burst;
+    for (int k = 0; k < kRequests; ++k) burst += get(k == 3 ? "/mid.bin" : "/p/" + std::to_string((i + k) % 64) + ".txt");
+    ASSERT_TRUE(clients[static_cast<size_t>(i)].send_all(burst));
+  }
+  for (int i = 0; i < kClients; ++i) {
+    auto r = read_responses(clients[static_cast<size_t>(i)], kRequests, Ms(20000));
+    ASSERT_EQ(r.size(), static_cast<size_t>(kRequests)) << i;
+    for (int k = 0; k < kRequests; ++k) {
+      if (k == 3) {
+        EXPECT_EQ(r[3].body.size(), 100u * 1024);
+      } else {
+        EXPECT_EQ(r[static_cast<size_t>(k)].body, "file-" + std::to_string((i + k) % 64) + "\n") << i << " " << k;
+      }
+    }
+  }
+  Client probe = connect();
+  ASSERT_TRUE(probe.send_all(get("/_status")));
+  auto st = read_responses(probe, 1, Ms(5000));
+  ASSERT_EQ(st.size(), 1u);
+  EXPECT_EQ(st[0].body.find("\"buffer_waits\":0"), std::string::npos) << st[0].body;  // it waited, did not fail
+  EXPECT_NE(st[0].body.find("\"rejected_429\":0"), std::string::npos) << st[0].body;
+}
+
 TEST_P(Serve, BadRequestInPipelineIsAnsweredInOrderThenCloses) {
   start();
   Client c = connect();
