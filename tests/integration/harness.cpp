@@ -1,5 +1,7 @@
 #include "harness.hpp"
 
+#include <gtest/gtest.h>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -117,6 +119,10 @@ Server::~Server() {
     int ws = 0;
     ::waitpid(pid_, &ws, 0);
   }
+  // A sanitizer report from the server fails the test that ran it.
+  const std::string err = read_stderr();
+  if (err.find("Sanitizer") != std::string::npos || err.find("runtime error:") != std::string::npos)
+    ADD_FAILURE() << "the server reported:\n" << err;
   if (pidfd_ >= 0) ::close(pidfd_);
   if (out_ >= 0) ::close(out_);
   if (err_ >= 0) ::close(err_);
