@@ -231,7 +231,7 @@ void Worker::accept_from(size_t li) {
         // listener spinning.
         spare_.reset();
         const int extra = ::accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (extra >= 0) reject(extra);
+        if (extra >= 0) reject(extra, PeerIp{});
         spare_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
         if (extra >= 0) continue;
       }
@@ -239,7 +239,7 @@ void Worker::accept_from(size_t li) {
     }
     Slot* s = slot_pool_.acquire();
     if (s == nullptr) {
-      reject(fd);
+      reject(fd, peer_ip(ss));
       continue;
     }
     const uint32_t index = index_of(*s);
@@ -267,18 +267,21 @@ void Worker::accept_from(size_t li) {
 
 // Every slot is taken: answer 429 straight from static bytes and close,
 // touching no pool (seed 002).
-void Worker::reject(int fd) {
+void Worker::reject(int fd, const PeerIp& peer) {
   static constexpr char kHead[] = "HTTP/1.1 429 Too Many Requests\r\nDate: ";
   static constexpr char kTail[] =
       "\r\nRetry-After: 1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 33\r\n"
-      "Connection: close\r\n\r\n429 Too Many Requests: try again\n";
+      "Connection: close\r\n\r\n";
+  static constexpr char kBody[] = "429 Too Many Requests: try again\n";
+  static_assert(sizeof kBody - 1 == 33, "Content-Length above");
   const std::string_view date = clock_.http_date();
-  iovec iov[3] = {{const_cast<char*>(kHead), sizeof kHead - 1},
+  iovec iov[4] = {{const_cast<char*>(kHead), sizeof kHead - 1},
                   {const_cast<char*>(date.data()), date.size()},
-                  {const_cast<char*>(kTail), sizeof kTail - 1}};
+                  {const_cast<char*>(kTail), sizeof kTail - 1},
+                  {const_cast<char*>(kBody), sizeof kBody - 1}};
   msghdr msg{};
   msg.msg_iov = iov;
-  msg.msg_iovlen = 3;
+  msg.msg_iovlen = 4;
   [[maybe_unused]] ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
   ::shutdown(fd, SHUT_WR);
   // Discard what the client already sent, so closing does not reset the
@@ -289,6 +292,7 @@ void Worker::reject(int fd) {
   ::close(fd);
   ++stats_.connections_rejected;
   stats_.count_status(429);
+  if (log_.enabled()) log_.record(peer, clock_.log_time(), {}, {}, {}, 429, sizeof kBody - 1);
 }
 
 void Worker::enter(Slot& s) {

@@ -118,7 +118,7 @@ private:
 
   void dispatch(const epoll_event& ev);
   void accept_from(size_t listener);
-  void reject(int fd);
+  void reject(int fd, const PeerIp& peer);
   void drive(Slot& s);
   Io read_some(Slot& s);
   Io write_some(Slot& s);
