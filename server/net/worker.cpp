@@ -238,6 +238,13 @@ void Worker::accept_from(size_t li) {
       return;  // EAGAIN (or no descriptor even for the spare)
     }
     Slot* s = slot_pool_.acquire();
+    if (s == nullptr && lingering_.size > 0) {
+      // Lingering is best effort: the answer and our FIN are already queued,
+      // so the oldest lingering slot gives way to a new client (a slowloris
+      // client holds no slot past its timeout).
+      close_slot(*list_pop(List::Lingering));
+      s = slot_pool_.acquire();
+    }
     if (s == nullptr) {
       reject(fd, peer_ip(ss));
       continue;
@@ -491,6 +498,7 @@ void Worker::start_linger(Slot& s) {
   s.conn.abort();
   if (s.conn.has_buffer()) release_buffer(s);
   list_remove(s);
+  list_push(List::Lingering, s);
   ::shutdown(s.fd, SHUT_WR);
   s.lingering = true;
   s.readable = true;
@@ -508,7 +516,7 @@ void Worker::linger_read(Slot& s) {
     close_slot(s);  // EOF or an error: the client has what it needs
     return;
   }
-  if (s.list == List::None) list_push(List::Ready, s);
+  close_slot(s);  // still sending after 64 KiB: stop listening
 }
 
 void Worker::close_slot(Slot& s) {
@@ -583,6 +591,7 @@ Worker::SlotList& Worker::list_of(List l) {
   switch (l) {
     case List::Ready: return ready_;
     case List::BufferWait: return buffer_wait_;
+    case List::Lingering: return lingering_;
     default: return responder_wait_;
   }
 }

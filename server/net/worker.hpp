@@ -86,7 +86,7 @@ public:
   size_t reserved() const { return arena_.size(); }
 
 private:
-  enum class List : uint8_t { None, Ready, BufferWait, ResponderWait };
+  enum class List : uint8_t { None, Ready, BufferWait, ResponderWait, Lingering };
   static constexpr uint32_t kNil = 0xffffffffu;
 
   struct Slot {
@@ -162,6 +162,7 @@ private:
   core::TimerWheel wheel_;
   std::span<epoll_event> events_;
   SlotList ready_, buffer_wait_, responder_wait_;
+  SlotList lingering_;  // oldest first: reclaimed when a new connection finds no free slot
 
   conn::Stats stats_;
   conn::Context ctx_;

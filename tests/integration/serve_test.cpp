@@ -317,6 +317,42 @@ TEST_P(Serve, SlowHeadGets408) {
   EXPECT_EQ(r.field("Connection"), "close");
 }
 
+TEST_P(Serve, SlowlorisClientsDoNotHoldSlotsPastTheHeaderTimeout) {
+  start({"--max-connections", "4", "--header-timeout", "0.5"});
+  std::vector<Client> slow;
+  for (int i = 0; i < 4; ++i) slow.push_back(connect());
+  const std::string head = "GET /hello.txt HTTP/1.1\r\nHost: t\r\nX-Slow: " + std::string(200, 's');
+  std::vector<std::string> got(slow.size());
+  std::vector<bool> closed(slow.size(), false);
+  size_t open = slow.size();
+  // One byte per client every 50 ms (the poll is the pacing), far slower
+  // than a head needs; every one is answered 408 and closed.
+  for (size_t step = 0; step < head.size() && open > 0; ++step) {
+    for (size_t i = 0; i < slow.size(); ++i) {
+      if (closed[i]) continue;
+      slow[i].send_all(std::string_view(head).substr(step, 1), Ms(100));
+      const long n = slow[i].read_some(got[i], Ms(step == 0 ? 0 : 50 / static_cast<long>(slow.size())));
+      if (n == 0 || n == -2) {
+        closed[i] = true;
+        --open;
+      }
+    }
+  }
+  for (size_t i = 0; i < slow.size(); ++i) {
+    if (!closed[i]) closed[i] = slow[i].read_to_eof(got[i], Ms(3000));
+    EXPECT_TRUE(closed[i]) << i;
+    Response r;
+    ASSERT_TRUE(parse_response(got[i], r)) << i << ": " << got[i];
+    EXPECT_EQ(r.status, 408) << i;
+  }
+  // The slots are free again.
+  Client c = connect();
+  ASSERT_TRUE(c.send_all(get("/hello.txt")));
+  auto r = read_responses(c, 1, Ms(5000));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, 200);
+}
+
 TEST_P(Serve, IdleKeepAliveConnectionIsClosedAfterItsTimeout) {
   start({"--keepalive-timeout", "0.3"});
   Client c = connect();
