@@ -1,0 +1,352 @@
+#include "client/common/response_framer.hpp"
+
+#include <cstring>
+
+namespace hs::client {
+
+namespace {
+
+using Event = ResponseFramer::Event;
+
+bool is_token_char(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+std::string_view trim(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+// Calls f(element) for each non-empty element of a comma-separated list.
+template <typename F>
+void each_element(std::string_view list, F&& f) {
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    const std::string_view item = trim(list.substr(0, comma));
+    if (!item.empty()) f(item);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+const char* to_string(FrameErrc kind) {
+  switch (kind) {
+    case FrameErrc::none: return "none";
+    case FrameErrc::bad_status_line: return "bad status line";
+    case FrameErrc::bad_framing: return "bad framing";
+    case FrameErrc::too_large: return "too large";
+    case FrameErrc::truncated: return "truncated";
+  }
+  return "?";
+}
+
+ResponseFramer::Step ResponseFramer::fail(FrameErrc kind, const char* reason) {
+  state_ = State::failed;
+  error_ = {kind, reason};
+  return {Event::error, 0, {}};
+}
+
+ResponseFramer::Step ResponseFramer::complete(size_t consumed, std::string_view last) {
+  state_ = State::head;
+  scanned_ = 0;
+  if (info_.status >= 200) head_request_ = false;  // a 1xx precedes the real answer
+  return {Event::complete, consumed, last};
+}
+
+ResponseFramer::Step ResponseFramer::feed(std::string_view in) {
+  switch (state_) {
+    case State::failed:
+      return {Event::error, 0, {}};
+    case State::head:
+      return parse_head(in);
+    case State::length_body: {
+      const size_t n = remaining_ < in.size() ? static_cast<size_t>(remaining_) : in.size();
+      remaining_ -= n;
+      info_.body_bytes += n;
+      if (remaining_ == 0) return complete(n, in.substr(0, n));
+      if (n == 0) return {Event::need_more, 0, {}};
+      return {Event::body, n, in.substr(0, n)};
+    }
+    case State::close_body:
+      if (in.empty()) return {Event::need_more, 0, {}};
+      if (info_.body_bytes + in.size() > limits_.max_body)
+        return fail(FrameErrc::too_large, "body (until close) above the limit");
+      info_.body_bytes += in.size();
+      return {Event::body, in.size(), in};
+    default:
+      return chunked(in);
+  }
+}
+
+ResponseFramer::Step ResponseFramer::finish(size_t pending) {
+  switch (state_) {
+    case State::failed:
+      return {Event::error, 0, {}};
+    case State::close_body:
+      return complete(0);
+    case State::head:
+      if (scanned_ == 0 && pending == 0) return {Event::need_more, 0, {}};
+      return fail(FrameErrc::truncated, "the stream ended inside a response head");
+    default:
+      return fail(FrameErrc::truncated, "the stream ended inside a response body");
+  }
+}
+
+ResponseFramer::Step ResponseFramer::parse_head(std::string_view in) {
+  if (scanned_ == 0) {
+    // A new response: forget the previous one (head_request_ is set between).
+    info_ = ResponseInfo{};
+    length_seen_ = te_seen_ = te_chunked_ = keep_alive_ = false;
+    // Fail early on bytes that cannot start a status line.
+    const size_t n = in.size() < 5 ? in.size() : 5;
+    if (in.substr(0, n) != std::string_view("HTTP/").substr(0, n))
+      return fail(FrameErrc::bad_status_line, "the response does not start with HTTP/");
+  }
+  size_t pos = scanned_;
+  for (;;) {
+    const size_t nl = in.find('\n', pos);
+    if (nl == std::string_view::npos) {
+      if (in.size() > limits_.max_head) return fail(FrameErrc::too_large, "response head above the limit");
+      return {Event::need_more, 0, {}};
+    }
+    if (nl + 1 > limits_.max_head) return fail(FrameErrc::too_large, "response head above the limit");
+    std::string_view line = in.substr(pos, nl - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (pos == 0) {
+      if (!status_line(line)) return fail(FrameErrc::bad_status_line, "expected HTTP/1.x NNN reason");
+    } else if (line.empty()) {
+      scanned_ = 0;
+      return after_head(nl + 1);
+    } else if (!field_line(line)) {
+      return {Event::error, 0, {}};  // field_line set the error
+    }
+    pos = nl + 1;
+    scanned_ = pos;
+  }
+}
+
+bool ResponseFramer::status_line(std::string_view line) {
+  // HTTP/1.x SP 3DIGIT [SP reason]
+  if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || !is_digit(line[7]) || line[8] != ' ') return false;
+  if (!is_digit(line[9]) || !is_digit(line[10]) || !is_digit(line[11]) || line[9] == '0') return false;
+  if (line.size() > 12 && line[12] != ' ') return false;
+  for (size_t i = 12; i < line.size(); ++i) {
+    const auto c = static_cast<unsigned char>(line[i]);
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  }
+  info_.minor_version = line[7] - '0';
+  info_.status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+  return true;
+}
+
+bool ResponseFramer::field_line(std::string_view line) {
+  const size_t colon = line.find(':');
+  if (line.front() == ' ' || line.front() == '\t') {
+    fail(FrameErrc::bad_framing, "obsolete line folding in the response head");
+    return false;
+  }
+  if (colon == std::string_view::npos || colon == 0) {
+    fail(FrameErrc::bad_framing, "a response field line without a name and ':'");
+    return false;
+  }
+  const std::string_view name = line.substr(0, colon);
+  for (char c : name) {
+    if (!is_token_char(c)) {
+      fail(FrameErrc::bad_framing, "a response field name with a character outside token");
+      return false;
+    }
+  }
+  const std::string_view value = trim(line.substr(colon + 1));
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) {
+      fail(FrameErrc::bad_framing, "a control character in a response field value");
+      return false;
+    }
+  }
+  if (iequals(name, "content-length")) {
+    if (value.empty()) {
+      fail(FrameErrc::bad_framing, "an empty Content-Length");
+      return false;
+    }
+    uint64_t v = 0;
+    for (char c : value) {
+      if (!is_digit(c)) {
+        fail(FrameErrc::bad_framing, "Content-Length is not a number");
+        return false;
+      }
+      v = v * 10 + static_cast<uint64_t>(c - '0');
+      if (v > limits_.max_body || v > (uint64_t{1} << 62)) {  // checked every digit: no overflow
+        fail(FrameErrc::too_large, "Content-Length above the body limit");
+        return false;
+      }
+    }
+    if (length_seen_ && v != info_.content_length) {
+      fail(FrameErrc::bad_framing, "two different Content-Length values");
+      return false;
+    }
+    length_seen_ = true;
+    info_.content_length = v;
+  } else if (iequals(name, "transfer-encoding")) {
+    each_element(value, [&](std::string_view coding) {
+      te_seen_ = true;
+      te_chunked_ = iequals(coding, "chunked");
+    });
+  } else if (iequals(name, "connection")) {
+    each_element(value, [&](std::string_view option) {
+      if (iequals(option, "close")) info_.close = true;
+      if (iequals(option, "keep-alive")) keep_alive_ = true;
+    });
+  }
+  return true;
+}
+
+ResponseFramer::Step ResponseFramer::after_head(size_t consumed) {
+  info_.head_bytes = consumed;
+  if (info_.minor_version == 0 && !keep_alive_) info_.close = true;
+  const int s = info_.status;
+  if (s < 200 || s == 204 || s == 304 || head_request_) {
+    info_.body = BodyKind::none;
+    return complete(consumed);
+  }
+  if (te_seen_) {
+    if (te_chunked_) {
+      info_.body = BodyKind::chunked;
+      state_ = State::chunk_size;
+      digits_ = 0;
+      remaining_ = 0;
+      trailer_bytes_ = 0;
+      return {Event::head, consumed, {}};
+    }
+    info_.body = BodyKind::until_close;
+    info_.close = true;
+    state_ = State::close_body;
+    return {Event::head, consumed, {}};
+  }
+  if (length_seen_) {
+    info_.body = BodyKind::length;
+    if (info_.content_length == 0) return complete(consumed);
+    remaining_ = info_.content_length;
+    state_ = State::length_body;
+    return {Event::head, consumed, {}};
+  }
+  info_.body = BodyKind::until_close;
+  info_.close = true;
+  state_ = State::close_body;
+  return {Event::head, consumed, {}};
+}
+
+ResponseFramer::Step ResponseFramer::chunked(std::string_view in) {
+  size_t i = 0;
+  while (i < in.size()) {
+    const char c = in[i];
+    switch (state_) {
+      case State::chunk_size: {
+        const int h = hex_value(c);
+        if (h >= 0) {
+          if (++digits_ > 16) return fail(FrameErrc::too_large, "a chunk size of more than 16 hex digits");
+          remaining_ = remaining_ * 16 + static_cast<uint64_t>(h);
+          ++i;
+          break;
+        }
+        if (digits_ == 0) return fail(FrameErrc::bad_framing, "a chunk size must start with a hex digit");
+        if (remaining_ > limits_.max_body || info_.body_bytes + remaining_ > limits_.max_body)
+          return fail(FrameErrc::too_large, "chunked body above the body limit");
+        if (c == '\r') {
+          state_ = State::chunk_size_lf;
+        } else if (c == ';' || c == ' ' || c == '\t') {
+          state_ = State::chunk_ext;
+        } else {
+          return fail(FrameErrc::bad_framing, "unexpected byte after a chunk size");
+        }
+        ++i;
+        break;
+      }
+      case State::chunk_ext:
+        if (c == '\r') {
+          state_ = State::chunk_size_lf;
+        } else if (c == '\n') {
+          return fail(FrameErrc::bad_framing, "a chunk line ends in a bare LF");
+        } else if (++trailer_bytes_ > limits_.max_head) {
+          return fail(FrameErrc::too_large, "chunk extensions above the head limit");
+        }
+        ++i;
+        break;
+      case State::chunk_size_lf:
+        if (c != '\n') return fail(FrameErrc::bad_framing, "a chunk size line must end in CRLF");
+        ++i;
+        digits_ = 0;
+        if (remaining_ == 0) {
+          trailer_bytes_ = 0;
+          state_ = State::trailer_line_start;
+        } else {
+          state_ = State::chunk_data;
+        }
+        break;
+      case State::chunk_data: {
+        const size_t avail = in.size() - i;
+        const size_t n = remaining_ < avail ? static_cast<size_t>(remaining_) : avail;
+        remaining_ -= n;
+        info_.body_bytes += n;
+        if (remaining_ == 0) state_ = State::chunk_data_cr;
+        return {Event::body, i + n, in.substr(i, n)};
+      }
+      case State::chunk_data_cr:
+        if (c != '\r') return fail(FrameErrc::bad_framing, "chunk data must be followed by CRLF");
+        state_ = State::chunk_data_lf;
+        ++i;
+        break;
+      case State::chunk_data_lf:
+        if (c != '\n') return fail(FrameErrc::bad_framing, "chunk data must be followed by CRLF");
+        state_ = State::chunk_size;
+        ++i;
+        break;
+      case State::trailer_line_start:
+        if (++trailer_bytes_ > limits_.max_head) return fail(FrameErrc::too_large, "trailer section above the head limit");
+        state_ = c == '\r' ? State::trailer_end_lf : State::trailer_line;
+        if (c == '\n') return fail(FrameErrc::bad_framing, "a trailer line ends in a bare LF");
+        ++i;
+        break;
+      case State::trailer_line:
+        if (++trailer_bytes_ > limits_.max_head) return fail(FrameErrc::too_large, "trailer section above the head limit");
+        if (c == '\r') state_ = State::trailer_lf;
+        ++i;
+        break;
+      case State::trailer_lf:
+        if (c != '\n') return fail(FrameErrc::bad_framing, "a trailer line must end in CRLF");
+        state_ = State::trailer_line_start;
+        ++i;
+        break;
+      case State::trailer_end_lf:
+        if (c != '\n') return fail(FrameErrc::bad_framing, "the trailer section must end in CRLF");
+        return complete(i + 1);
+      default:
+        return fail(FrameErrc::bad_framing, "internal state");
+    }
+  }
+  return {Event::need_more, i, {}};
+}
+
+}  // namespace hs::client
