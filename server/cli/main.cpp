@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string>
 
+#include "client/bench/options.hpp"
 #include "cli/serve.hpp"
 
 namespace {
@@ -56,6 +57,27 @@ int main(int argc, char** argv) {
       ->check([](const std::string& p) { return p.empty() || p[0] == '/' ? std::string() : "must start with '/'"; });
   serve->add_flag("--example-api", so.example_api, "Mount the JSON API example (/api/sum, /api/hello/{name})");
 
+  hs::client::bench::Options bo;
+  auto* bench = app.add_subcommand("bench", "Load generator: measure a server (no URL: the embedded readv/memmove scenarios)");
+  bench->add_option("url", bo.urls, "URLs, taken round-robin (same host and port)");
+  bench->add_option("-c,--connections", bo.connections, "Connections over all threads (default 16)");
+  bench->add_option("-t,--threads", bo.threads, "Threads, each with its own epoll loop")->capture_default_str();
+  bench->add_option("-d,--duration", bo.duration, "Run time: 10s, 500ms, 2m (default 10s; embedded: 3s per scenario)");
+  bench->add_option("-n,--requests", bo.requests, "Stop after this many requests answered or failed");
+  bench->add_option("--pipeline", bo.pipeline, "Requests in flight per connection")->capture_default_str();
+  bench->add_option("-H,--header", bo.headers, "Extra request header 'Name: value' (repeatable)");
+  bench->add_option("--method", bo.method, "Request method")->capture_default_str();
+  bench->add_option("--body", bo.body, "Request body (sent with Content-Length)");
+  bench->add_option("--rate", bo.rate, "Constant rate in requests/s over all connections; latency from each request's due time");
+  bench->add_option("--timeout", bo.timeout, "No progress this long with requests in flight: a timeout error")
+      ->capture_default_str();
+  bench->add_option("--expect-status", bo.expect_status, "Status every response must have (default: any 2xx or 3xx)");
+  bench->add_flag("--json", bo.json, "Print a JSON summary instead of the text report");
+  bench->add_flag("!--no-progress", bo.progress, "No live progress line (it is shown only on a terminal anyway)");
+  bench->add_option("--hold-idle", bo.hold_idle, "Open N keep-alive connections, one request each, and hold them for -d (default 60s)");
+  bench->add_option("--compaction", bo.compaction, "Embedded scenarios: the server's compaction modes to run")
+      ->check(CLI::IsMember({"memmove", "readv"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -69,6 +91,7 @@ int main(int argc, char** argv) {
     return kUsageError;
   }
 
+  if (bench->parsed()) return hs::client::bench::run(bo);
   if (serve->parsed()) {
     so.buffers_given = serve->count("--buffers") > 0;
     return hs::cli::serve(so);

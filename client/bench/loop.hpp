@@ -1,0 +1,118 @@
+// One `homeserve bench` thread: its connections on its own epoll instance,
+// edge-triggered and registered once. Per batch of responses: one read into a
+// fixed buffer (framed in place), one clock read, one write of the next
+// requests (pre-built bytes). No allocation after init().
+//
+// Closed loop (rate 0): every connection keeps `depth` requests in flight and
+// sends as many as were answered, as soon as they were answered; latency runs
+// from the write. Constant rate: the thread's requests are due at
+// start + k / rate; a due request goes to a connection with a free slot, and
+// its latency runs from when it was due, not when it could be sent (the
+// correction for coordinated omission): a stalled server shows as latency.
+//
+// Errors close the connection and open it again: connect (refused, failed),
+// reset (ECONNRESET, EPIPE, or a close with requests unanswered), timeout (no
+// byte for `timeout` while requests are in flight), framing (the response
+// framer's verdict: bad status line or fields, wrong Content-Length, bytes
+// nobody asked for, a close inside a response), status (unexpected status;
+// the connection stays). With a request count (-n), every request ends as a
+// response or an error (connect errors count too), so the run always ends.
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client/bench/histogram.hpp"
+#include "client/bench/requests.hpp"
+#include "client/bench/stats.hpp"
+#include "client/common/response_framer.hpp"
+#include "net/address.hpp"
+
+namespace hs::client::bench {
+
+constexpr int64_t kNoDeadline = INT64_MAX;
+
+struct LoopConfig {
+  net::Address address;
+  const RequestSet* requests = nullptr;
+  uint32_t connections = 1;
+  uint32_t first_index = 0;       // this thread's first connection over all threads (round-robin start)
+  uint32_t depth = 1;             // requests in flight per connection
+  int64_t deadline_ns = kNoDeadline;  // monotonic; stop sending and end then
+  uint64_t quota = 0;             // requests to finish; 0: until the deadline
+  double rate = 0;                // this thread's requests per second; 0: closed loop
+  int64_t timeout_ns = 5'000'000'000;
+  int expect_status = 0;          // 0: 2xx or 3xx
+  size_t read_buffer = 256 * 1024;
+  const std::atomic<bool>* stop = nullptr;  // set by the main thread (SIGINT)
+};
+
+int64_t now_ns();
+
+class Loop {
+public:
+  Loop();
+  ~Loop();
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
+
+  bool init(const LoopConfig& config, std::string& error);
+  // Runs until the deadline, the quota or a stop request.
+  void run();
+
+  const Counters& counters() const { return counters_; }
+  const Histogram& histogram() const { return *histogram_; }
+  Progress& progress() { return progress_; }
+
+private:
+  struct Conn;
+
+  void open(Conn& c, int64_t now);
+  void connected(Conn& c, int64_t now);
+  void on_event(Conn& c, uint32_t events, int64_t now);
+  void on_readable(Conn& c, int64_t& now);
+  // Frames [data, data+len); returns the bytes left over (a partial head) or
+  // SIZE_MAX when the connection failed.
+  size_t frame(Conn& c, const char* data, size_t len, int64_t now, uint32_t& completed);
+  void on_response(Conn& c, int64_t now);
+  void on_eof(Conn& c, int64_t now);
+  void flush(Conn& c, int64_t now);
+  void top_up(Conn& c, uint32_t answered);
+  void fail(Conn& c, ErrorKind kind, int64_t now);
+  void close(Conn& c, int64_t now, bool retry_later);
+  void housekeeping(int64_t now);
+  void schedule(int64_t now);
+  void give_token(Conn& c);
+  bool finished() const { return config_.quota != 0 && finished_ >= config_.quota; }
+  bool sending() const { return !stopping_ && (config_.quota == 0 || quota_left_ > 0); }
+  int64_t due(uint64_t k) const;
+
+  LoopConfig config_{};
+  int epoll_ = -1;
+  std::vector<Conn> conns_;
+  std::vector<int64_t> times_;     // depth send (or due) times per connection
+  std::vector<char> carry_;        // a partial response head per connection
+  std::vector<char> buffer_;       // the read buffer
+  std::vector<epoll_event> events_;
+  std::vector<uint32_t> tokens_;   // rate mode: free request slots, as connection indices (a ring)
+  size_t token_head_ = 0, token_count_ = 0;
+  std::vector<uint32_t> dirty_;    // rate mode: connections given requests this round
+  std::unique_ptr<Histogram> histogram_;
+  Counters counters_{};
+  Progress progress_;
+  uint64_t quota_left_ = 0;        // requests not yet given to a connection
+  uint64_t finished_ = 0;          // answered or failed
+  uint64_t scheduled_ = 0;         // rate mode: requests due so far
+  int64_t start_ns_ = 0;
+  double interval_ns_ = 0;
+  int64_t next_housekeeping_ = 0;
+  uint32_t waiting_reconnect_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace hs::client::bench
