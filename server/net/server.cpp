@@ -1,12 +1,14 @@
 #include "net/server.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -177,19 +179,29 @@ std::string Server::startup_line() const {
 
 int Server::run() {
   std::atomic<bool> failed{false};
+  std::atomic<size_t> done{0};
   std::vector<std::thread> threads;
   threads.reserve(workers_.size());
   for (auto& w : workers_) {
     Worker* worker = w.get();
-    threads.emplace_back([worker, &failed] {
+    threads.emplace_back([worker, &failed, &done] {
       if (!worker->run()) {
         failed = true;
         report_worker_failure();
       }
+      ++done;
     });
   }
   wait_for_stop_signal();
   stop_.raise();
+  // The workers drain (bounded by --shutdown-timeout); a second signal ends
+  // the process at once.
+  const core::Millis limit = config_.worker.shutdown_timeout + config_.worker.linger_timeout + 10'000;
+  for (core::Millis waited = 0; done < threads.size() && waited < limit; waited += 100) {
+    const int sig = wait_for_stop_signal(100);
+    if (sig == SIGTERM || sig == SIGINT) std::_Exit(1);
+  }
+  if (done < threads.size()) std::_Exit(1);  // a worker is stuck: do not hang
   for (std::thread& t : threads) t.join();
   return failed ? 1 : 0;
 }

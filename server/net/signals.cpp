@@ -38,6 +38,13 @@ int wait_for_stop_signal() {
   }
 }
 
+int wait_for_stop_signal(int timeout_ms) {
+  sigset_t set = stop_set();
+  timespec ts{timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+  const int sig = sigtimedwait(&set, nullptr, &ts);
+  return sig > 0 ? sig : 0;
+}
+
 void report_worker_failure() { ::kill(::getpid(), SIGUSR2); }
 
 int StopEvent::open() {

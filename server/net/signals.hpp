@@ -15,6 +15,9 @@ void block_stop_signals();
 // Waits for SIGTERM, SIGINT, or SIGUSR2 (a worker failed); returns the signal.
 int wait_for_stop_signal();
 
+// Like wait_for_stop_signal, for at most `timeout_ms`; 0 when none came.
+int wait_for_stop_signal(int timeout_ms);
+
 // Tells the main thread that a worker failed (it then stops the others).
 void report_worker_failure();
 

@@ -188,7 +188,13 @@ TEST_P(Serve, PipelineWithFewRespondersAndBuffersWaitsInsteadOfFailing) {
 }
 
 TEST_P(Serve, ManyClientsOnSmallPoolsAreAllAnsweredWithBackPressure) {
-  start({"--max-connections", "128", "--buffers", "4", "--responders", "8", "--status-path", "/_status"});
+  start({"--max-connections", "128", "--buffers", "2", "--responders", "8", "--status-path", "/_status"});
+  // Two clients hold both buffers with half-sent heads.
+  std::vector<Client> holders;
+  for (int i = 0; i < 2; ++i) {
+    holders.push_back(connect());
+    ASSERT_TRUE(holders.back().send_all("GET /p/0.txt HTTP/1.1\r\n"));
+  }
   constexpr int kClients = 100;
   constexpr int kRequests = 10;
   std::vector<Client> clients;
@@ -198,6 +204,11 @@ TEST_P(Serve, ManyClientsOnSmallPoolsAreAllAnsweredWithBackPressure) {
     for (int k = 0; k < kRequests; ++k) burst += get(k == 3 ? "/mid.bin" : "/p/" + std::to_string((i + k) % 64) + ".txt");
     ASSERT_TRUE(clients[static_cast<size_t>(i)].send_all(burst));
   }
+  // Nobody can be read while the buffers are held: the clients wait, they are not refused.
+  std::string early;
+  EXPECT_EQ(clients[0].read_some(early, Ms(200)), -1) << early;
+  for (Client& h : holders) ASSERT_TRUE(h.send_all("Host: t\r\n\r\n"));
+  for (Client& h : holders) EXPECT_EQ(read_responses(h, 1, Ms(5000)).size(), 1u);
   for (int i = 0; i < kClients; ++i) {
     auto r = read_responses(clients[static_cast<size_t>(i)], kRequests, Ms(20000));
     ASSERT_EQ(r.size(), static_cast<size_t>(kRequests)) << i;
@@ -395,6 +406,20 @@ TEST_P(Serve, GracefulShutdownFinishesTheResponseInFlight) {
   EXPECT_EQ(r.body.size(), size);
   EXPECT_TRUE(r.body == pattern_bytes(size, 3));
   EXPECT_EQ(server.wait_exit(Ms(10000)), 0);
+}
+
+TEST_P(Serve, ASecondSignalEndsTheDrainAtOnce) {
+  dir.write("large.bin", pattern_bytes(16u << 20, 4));
+  start({"--shutdown-timeout", "30"});
+  Client c;
+  ASSERT_TRUE(c.connect(server.port(), /*rcvbuf=*/4096));
+  ASSERT_TRUE(c.send_all(get("/large.bin")));
+  std::string got;
+  ASSERT_GT(c.read_some(got, Ms(5000), 4096), 0);  // in flight, and the client stops reading
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait_exit(Ms(300)), -1);  // still draining
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait_exit(Ms(5000)), 1);
 }
 
 TEST_P(Serve, IdleConnectionsDoNotDelayShutdown) {
