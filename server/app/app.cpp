@@ -13,11 +13,18 @@ App::App(const Config& config)
   if (!config.docroot.empty()) {
     StaticOptions options;
     options.dotfiles = config.dotfiles;
+    options.follow_symlinks = config.follow_symlinks;
+    options.listing = config.listing;
+    cache_control_ = config.cache_control;  // the handler keeps a view
+    options.cache_control = cache_control_;
+    options.file_cache = config.file_cache;
+    options.inline_max = config.inline_max;
     if (int err = static_files_.open(config.docroot.c_str(), options); err != 0) {
       fail("cannot open the document root", config.docroot, std::strerror(err));
       return;
     }
-    if (AddError e = router_.add(get_head, "/*", static_files_); e != AddError::none) {
+    if (AddError e = router_.add({http::Method::Get, http::Method::Head, http::Method::Options}, "/*", static_files_);
+        e != AddError::none) {
       fail("cannot mount the static files at", "/*", message(e));
       return;
     }

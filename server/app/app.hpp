@@ -3,11 +3,11 @@
 // status endpoint, the JSON API example), and the small error pages.
 //
 // Construction happens at start-up and may allocate (the route table, pattern
-// copies); route() and handle() never do. One App may serve several workers:
-// the built-in handlers keep no per-request state (see router.hpp).
+// copies, the open-file cache); route() and handle() never do. One App per
+// worker: the static handler's file cache is not shared between threads.
 //
 //   app::Config cfg;
-//   cfg.docroot = dir;                  // mounted at "/*" for GET and HEAD
+//   cfg.docroot = dir;                  // mounted at "/*" for GET, HEAD and OPTIONS
 //   cfg.status_path = "/_status";       // optional
 //   cfg.example_api = true;             // optional: /api/sum, /api/hello/{name}
 //   app::App app(cfg);
@@ -32,6 +32,11 @@ namespace hs::app {
 struct Config {
   std::string docroot = ".";      // served at "/" (GET, HEAD); empty: no static files
   bool dotfiles = false;          // serve `.name` files (default: 404)
+  bool follow_symlinks = false;   // symlinks may leave the docroot (default: 404)
+  bool listing = false;           // HTML listing of directories without index.html
+  std::string cache_control;      // Cache-Control value for files; empty: none
+  size_t file_cache = 256;        // open-file cache entries (0: none)
+  size_t inline_max = 16 * 1024;  // files up to this leave inside the responder (capped by its body area)
   std::string status_path;        // e.g. "/_status"; empty: no status endpoint
   bool example_api = false;       // mount the JSON API example (--example-api)
   size_t max_routes = 32;         // room for the built-in routes and an embedder's own
@@ -62,6 +67,7 @@ private:
   void fail(const char* what, std::string_view detail, const char* why);
 
   Router router_;
+  std::string cache_control_;
   StaticFiles static_files_;
   StatusHandler status_;
   ExampleApi example_;

@@ -34,6 +34,7 @@ void append_number(char*& p, uint64_t v) {
 void release_responder(Context& ctx, Responder* r) {
   // The only kernel call in this layer: a file the responder owned (static
   // files) is closed when its response is done or abandoned.
+  if (r->hooks != nullptr) r->hooks->release(*r);
   if (r->owns_fd && r->file_fd >= 0) ::close(r->file_fd);
   r->reset();
   ctx.responders->release(r);
@@ -249,6 +250,7 @@ bool Connection::dispatch(const http::RequestHead& head, Request& req, const Rou
     r->file_fd = -1;
     r->owns_fd = false;
     r->file_remaining = 0;
+    r->stream_remaining = 0;
   }
   push_response(r);
   ++requests_;
@@ -324,6 +326,7 @@ void Connection::finalize(Response& resp, const Request* req, bool keep_alive) {
   Responder& r = resp.r_;
   Status status = resp.status_;
   if (resp.overflowed()) {  // never send a truncated response
+    if (r.hooks != nullptr) r.hooks->release(r);
     if (r.owns_fd && r.file_fd >= 0) ::close(r.file_fd);
     Response fresh(r);
     fresh.status(Status::InternalServerError);
@@ -358,9 +361,10 @@ void Connection::finalize(Response& resp, const Request* req, bool keep_alive) {
     r.file_fd = -1;
     r.owns_fd = false;
     r.file_remaining = 0;
+    r.stream_remaining = 0;
   } else {
     append(q, "Content-Length: ");
-    append_number(q, r.body_len + r.file_remaining);
+    append_number(q, r.body_len + r.file_remaining + r.stream_remaining);
     append(q, "\r\n");
   }
   if (!keep_alive) {
@@ -386,7 +390,8 @@ size_t Connection::gather(std::span<Slice> out) const {
     }
     const uint32_t body_sent = sent - r->head_len;
     if (body_sent < r->body_len) out[n++] = {r->body_area.data() + body_sent, r->body_len - body_sent};
-    if (r->file_remaining > 0 || r->close_after) break;  // the file goes next, by sendfile
+    // The file goes next, by sendfile; a streamed body is refilled once sent.
+    if (r->file_remaining > 0 || r->stream_remaining > 0 || r->close_after) break;
   }
   return n;
 }
@@ -412,6 +417,16 @@ void Connection::on_sent(size_t n, Millis now) {
       r->file_offset += take;
       r->file_remaining -= take;
       n -= take;
+    }
+    if (r->bytes_done() && r->file_remaining == 0 && r->stream_remaining > 0) {
+      // The next piece of a streamed body; nothing produced means it broke.
+      const uint64_t before = r->stream_remaining;
+      if (r->hooks == nullptr || !r->hooks->refill(*r) || r->stream_remaining > before ||
+          (r->bytes_len() == 0 && r->file_remaining == 0)) {
+        on_file_error();
+        break;
+      }
+      continue;
     }
     if (!r->done()) break;
     queue_.pop();

@@ -27,6 +27,9 @@ struct Outcome {
   uint64_t file_offset = 0;
   uint64_t file_length = 0;
   std::string file;          // the file range's bytes (read with pread)
+  uint64_t stream_length = 0;  // the Content-Length the connection would send
+  std::string streamed;      // body + file + every refilled piece
+  bool stream_failed = false;
   bool overflowed = false;
   std::array<conn::Param, 8> params{};
   uint8_t param_count = 0;
@@ -91,16 +94,35 @@ inline Outcome run(conn::Service& service, std::string_view request, int64_t now
   out.overflowed = resp.overflowed();
   out.fields.assign(head_area.data() + r.head_start, resp.fields_len());
   out.body.assign(body_area.data(), r.body_len);
+  const int first_fd = r.file_fd;
+  auto read_range = [&](std::string& into) {
+    std::string bytes(r.file_remaining, '\0');
+    const ssize_t got = ::pread(r.file_fd, bytes.data(), bytes.size(), static_cast<off_t>(r.file_offset));
+    EXPECT_EQ(got, static_cast<ssize_t>(bytes.size()));
+    into += bytes;
+  };
   if (r.file_fd >= 0) {
     out.has_file = true;
     out.file_offset = r.file_offset;
     out.file_length = r.file_remaining;
-    out.file.resize(r.file_remaining);
-    const ssize_t got = ::pread(r.file_fd, out.file.data(), out.file.size(), static_cast<off_t>(r.file_offset));
-    EXPECT_EQ(got, static_cast<ssize_t>(out.file.size()));
-    EXPECT_TRUE(r.owns_fd) << "a file range handed to the connection must be owned by the responder";
-    if (r.owns_fd) ::close(r.file_fd);
+    read_range(out.file);
+    EXPECT_TRUE(r.owns_fd || r.hooks != nullptr)
+        << "a file range handed to the connection is owned by the responder or released by its hooks";
   }
+  // A streamed body (multipart ranges, listings): pieces as the connection would ask for them.
+  out.stream_length = r.body_len + r.file_remaining + r.stream_remaining;
+  out.streamed = out.body + out.file;
+  for (int i = 0; i < 100000 && r.stream_remaining > 0; ++i) {
+    r.file_remaining = 0;
+    if (!r.hooks->refill(r)) {
+      out.stream_failed = true;
+      break;
+    }
+    out.streamed.append(body_area.data(), r.body_len);
+    if (r.file_remaining > 0) read_range(out.streamed);
+  }
+  if (r.hooks != nullptr) r.hooks->release(r);
+  if (first_fd >= 0 && r.owns_fd) ::close(first_fd);
   return out;
 }
 

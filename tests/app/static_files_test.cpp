@@ -103,19 +103,30 @@ protected:
   std::unique_ptr<App> app;
 };
 
-TEST_F(StaticFilesTest, ServesAFileAsAFileRangeWithItsFields) {
+TEST_F(StaticFilesTest, ServesASmallFileInsideTheResponderWithItsFields) {
   auto o = get("/style.css");
   EXPECT_EQ(o.status, 200);
-  ASSERT_TRUE(o.has_file);
-  EXPECT_EQ(o.file_offset, 0u);
-  EXPECT_EQ(o.file_length, 6u);
-  EXPECT_EQ(o.file, "body{}");
-  EXPECT_EQ(o.body, "");
+  EXPECT_FALSE(o.has_file) << "small files leave with the head";
+  EXPECT_EQ(o.body, "body{}");
   EXPECT_EQ(o.header("Content-Type"), "text/css; charset=utf-8");
   EXPECT_EQ(o.header("Last-Modified"), "Sun, 06 Nov 1994 08:49:37 GMT");
   EXPECT_EQ(o.header("X-Content-Type-Options"), "nosniff");
-  EXPECT_FALSE(o.has_header("Content-Length")) << "the connection adds it from the file range";
+  EXPECT_EQ(o.header("Accept-Ranges"), "bytes");
+  EXPECT_EQ(o.header("ETag").front(), '"');
+  EXPECT_FALSE(o.has_header("Vary")) << "no precompressed sibling";
+  EXPECT_FALSE(o.has_header("Cache-Control"));
+  EXPECT_FALSE(o.has_header("Content-Length")) << "the connection adds it";
   EXPECT_EQ(o.route.max_body, 0u) << "static files accept no body";
+}
+
+TEST_F(StaticFilesTest, ServesALargerFileAsAFileRange) {
+  auto o = get("/blob.bin");
+  EXPECT_EQ(o.status, 200);
+  ASSERT_TRUE(o.has_file);
+  EXPECT_EQ(o.file_offset, 0u);
+  EXPECT_EQ(o.file_length, 5000u);
+  EXPECT_EQ(o.file, std::string(5000, 'x'));
+  EXPECT_EQ(o.body, "");
 }
 
 TEST_F(StaticFilesTest, HeadWritesTheSameFieldsAsGet) {
@@ -123,7 +134,7 @@ TEST_F(StaticFilesTest, HeadWritesTheSameFieldsAsGet) {
   auto h = get("/style.css", "HEAD");
   EXPECT_EQ(h.status, 200);
   EXPECT_EQ(h.fields, g.fields);
-  EXPECT_EQ(h.file_length, 6u) << "the connection drops the body for HEAD";
+  EXPECT_EQ(h.file_length, 6u) << "a range: the connection counts it and drops it for HEAD";
 }
 
 TEST_F(StaticFilesTest, ContentTypes) {
@@ -132,7 +143,7 @@ TEST_F(StaticFilesTest, ContentTypes) {
   EXPECT_EQ(get("/data.json").header("Content-Type"), "application/json");
   EXPECT_EQ(get("/photo.JPG").header("Content-Type"), "image/jpeg");
   EXPECT_EQ(get("/blob.bin").header("Content-Type"), "application/octet-stream");
-  EXPECT_EQ(get("/blob.bin").file.size(), 5000u);
+  EXPECT_EQ(get("/blob.bin").content().size(), 5000u);
 }
 
 TEST_F(StaticFilesTest, EmptyFileHasNoRange) {
@@ -146,14 +157,14 @@ TEST_F(StaticFilesTest, EmptyFileHasNoRange) {
 TEST_F(StaticFilesTest, DirectoriesServeTheirIndex) {
   auto root = get("/");
   EXPECT_EQ(root.status, 200);
-  EXPECT_EQ(root.file, "<h1>home</h1>");
+  EXPECT_EQ(root.content(), "<h1>home</h1>");
   EXPECT_EQ(root.header("Content-Type"), "text/html; charset=utf-8");
   auto sub = get("/sub/");
   EXPECT_EQ(sub.status, 200);
-  EXPECT_EQ(sub.file, "sub index");
+  EXPECT_EQ(sub.content(), "sub index");
   EXPECT_EQ(get("/noindex/").status, 404);
   EXPECT_EQ(get("/dirindex/").status, 404) << "an index.html that is a directory";
-  EXPECT_EQ(get("/with%20space/").file, "spaced");
+  EXPECT_EQ(get("/with%20space/").content(), "spaced");
 }
 
 TEST_F(StaticFilesTest, DirectoryWithoutSlashRedirectsKeepingTheQuery) {
@@ -187,7 +198,7 @@ TEST_F(StaticFilesTest, DotfilesServedWhenAllowed) {
   cfg.dotfiles = true;
   App with(cfg);
   ASSERT_TRUE(with.ok());
-  EXPECT_EQ(run(with, request("GET", "/.env")).file, "SECRET=1");
+  EXPECT_EQ(run(with, request("GET", "/.env")).content(), "SECRET=1");
 }
 
 TEST_F(StaticFilesTest, FifoIs404WithoutBlocking) {
@@ -201,9 +212,9 @@ TEST_F(StaticFilesTest, FifoIs404WithoutBlocking) {
 TEST_F(StaticFilesTest, SymlinksInsideTheRootWork) {
   auto o = get("/link.txt");
   EXPECT_EQ(o.status, 200);
-  EXPECT_EQ(o.file, "body{}");
+  EXPECT_EQ(o.content(), "body{}");
   EXPECT_EQ(o.header("Content-Type"), "text/plain; charset=utf-8") << "the requested name decides";
-  EXPECT_EQ(get("/linkdir/").file, "sub index");
+  EXPECT_EQ(get("/linkdir/").content(), "sub index");
   EXPECT_EQ(get("/linkdir").header("Location"), "/linkdir/");
 }
 
@@ -211,31 +222,39 @@ TEST_F(StaticFilesTest, SymlinksLeavingTheRootAre404) {
   for (const char* t : {"/up.txt", "/abs.txt", "/magic.txt"}) {
     auto o = get(t);
     EXPECT_EQ(o.status, 404) << t;
-    EXPECT_EQ(o.file.find("outside"), std::string::npos) << t;
+    EXPECT_EQ(o.content().find("outside"), std::string::npos) << t;
   }
 }
 
 TEST_F(StaticFilesTest, OpenatFallbackStaysSafe) {
   use_openat_fallback_for_testing(true);
-  EXPECT_EQ(get("/style.css").file, "body{}");
-  EXPECT_EQ(get("/").file, "<h1>home</h1>");
+  EXPECT_EQ(get("/style.css").content(), "body{}");
+  EXPECT_EQ(get("/").content(), "<h1>home</h1>");
   EXPECT_EQ(get("/sub").header("Location"), "/sub/");
   EXPECT_EQ(get("/fifo").status, 404);
   for (const char* t : {"/up.txt", "/abs.txt", "/magic.txt", "/link.txt"})
     EXPECT_EQ(get(t).status, 404) << t << ": a final symlink is refused (O_NOFOLLOW)";
   use_openat_fallback_for_testing(false);
-  EXPECT_EQ(get("/link.txt").file, "body{}");
+  EXPECT_EQ(get("/link.txt").content(), "body{}");
 }
 
 TEST_F(StaticFilesTest, OtherMethodsAre405WithAllow) {
-  for (const char* m : {"POST", "PUT", "DELETE", "OPTIONS", "PATCH", "BREW"}) {
+  for (const char* m : {"POST", "PUT", "DELETE", "PATCH", "BREW"}) {
     auto o = run(*app, request(m, "/style.css"));
     EXPECT_EQ(o.route.status, http::Status::MethodNotAllowed) << m;
     EXPECT_EQ(o.status, 405) << m;
-    EXPECT_EQ(o.header("Allow"), "GET, HEAD") << m;
+    EXPECT_EQ(o.header("Allow"), "GET, HEAD, OPTIONS") << m;
     EXPECT_EQ(o.body, "405 Method Not Allowed\n") << m;
     EXPECT_FALSE(o.has_file) << m;
   }
+}
+
+TEST_F(StaticFilesTest, OptionsIs204WithAllow) {
+  auto o = run(*app, request("OPTIONS", "/style.css"));
+  EXPECT_EQ(o.status, 204);
+  EXPECT_EQ(o.header("Allow"), "GET, HEAD, OPTIONS");
+  EXPECT_EQ(o.body, "");
+  EXPECT_FALSE(o.has_file);
 }
 
 TEST_F(StaticFilesTest, MountedUnderAPrefixServesTheRestOfThePath) {
@@ -246,8 +265,8 @@ TEST_F(StaticFilesTest, MountedUnderAPrefixServesTheRestOfThePath) {
   App custom(cfg);
   ASSERT_TRUE(custom.ok());
   ASSERT_EQ(custom.router().add({http::Method::Get, http::Method::Head}, "/files/*", files), AddError::none);
-  EXPECT_EQ(run(custom, request("GET", "/files/style.css")).file, "body{}");
-  EXPECT_EQ(run(custom, request("GET", "/files/")).file, "<h1>home</h1>");
+  EXPECT_EQ(run(custom, request("GET", "/files/style.css")).content(), "body{}");
+  EXPECT_EQ(run(custom, request("GET", "/files/")).content(), "<h1>home</h1>");
   EXPECT_EQ(run(custom, request("GET", "/files/sub")).header("Location"), "/files/sub/");
   EXPECT_EQ(run(custom, request("GET", "/files/.env")).status, 404);
   EXPECT_EQ(run(custom, request("GET", "/style.css")).status, 404);
@@ -263,11 +282,24 @@ size_t open_descriptors() {
 }
 
 TEST_F(StaticFilesTest, NoDescriptorLeaks) {
+  auto all = [&] {
+    for (const char* t : {"/style.css", "/", "/sub", "/sub/", "/noindex/", "/dirindex/", "/fifo", "/missing",
+                          "/.env", "/up.txt", "/abs.txt", "/empty.txt", "/linkdir/", "/blob.bin"})
+      (void)get(t);
+    (void)get("/style.css", "POST");
+  };
+  // With the file cache: descriptors stay open for hot files, but no more on a second round.
+  all();
+  const size_t warm = open_descriptors();
+  all();
+  EXPECT_EQ(open_descriptors(), warm);
+  // Without it, every descriptor is closed.
+  Config cfg;
+  cfg.docroot = tree.path("root");
+  cfg.file_cache = 0;
+  app = std::make_unique<App>(cfg);
   const size_t before = open_descriptors();
-  for (const char* t : {"/style.css", "/", "/sub", "/sub/", "/noindex/", "/dirindex/", "/fifo", "/missing",
-                        "/.env", "/up.txt", "/abs.txt", "/empty.txt", "/linkdir/"})
-    (void)get(t);
-  (void)get("/style.css", "POST");
+  all();
   EXPECT_EQ(open_descriptors(), before);
 }
 
@@ -299,7 +331,7 @@ TEST_F(StaticFilesTest, ThroughTheConnection) {
   ASSERT_NE(at, std::string::npos) << out;
   at = out.find("HTTP/1.1 405 Method Not Allowed\r\n", at);
   ASSERT_NE(at, std::string::npos) << out;
-  EXPECT_NE(out.find("Allow: GET, HEAD\r\n", at), std::string::npos) << out;
+  EXPECT_NE(out.find("Allow: GET, HEAD, OPTIONS\r\n", at), std::string::npos) << out;
   EXPECT_NE(out.find("Connection: close\r\n", at), std::string::npos) << "a skipped body closes: " << out;
   EXPECT_EQ(peer.responders_in_use(), 0u) << "every responder (and its fd) released";
 }

@@ -1,0 +1,118 @@
+#include "app/file_cache.hpp"
+
+#include <unistd.h>
+
+#include <cstring>
+
+namespace hs::app {
+
+FileCache::~FileCache() {
+  for (size_t i = 0; i < capacity_; ++i)
+    if (entries_[i].used && entries_[i].info.fd >= 0) ::close(entries_[i].info.fd);
+}
+
+void FileCache::init(size_t entries) {
+  capacity_ = entries;
+  entries_.reset(entries > 0 ? new CacheEntry[entries] : nullptr);
+  nbuckets_ = 1;
+  while (nbuckets_ < entries * 2) nbuckets_ <<= 1;
+  buckets_.reset(new uint32_t[nbuckets_]);
+  for (size_t b = 0; b < nbuckets_; ++b) buckets_[b] = kNil;
+  free_head_ = kNil;
+  for (size_t i = entries; i > 0; --i) {
+    entries_[i - 1].lru_next = free_head_;
+    free_head_ = static_cast<uint32_t>(i - 1);
+  }
+}
+
+uint32_t FileCache::hash(std::string_view name) {
+  uint32_t h = 2166136261u;  // FNV-1a
+  for (char c : name) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  return h;
+}
+
+uint32_t FileCache::find(std::string_view name, uint32_t h) {
+  if (capacity_ == 0) return kNil;
+  for (uint32_t i = buckets_[h & (nbuckets_ - 1)]; i != kNil; i = entries_[i].chain_next) {
+    const CacheEntry& e = entries_[i];
+    if (e.hash == h && e.name_view() == name) {
+      lru_unlink(i);
+      lru_push_front(i);
+      ++hits;
+      return i;
+    }
+  }
+  ++misses;
+  return kNil;
+}
+
+uint32_t FileCache::insert(std::string_view name, uint32_t h) {
+  if (capacity_ == 0 || name.size() > kMaxCachedName) return kNil;
+  uint32_t i = free_head_;
+  if (i != kNil) {
+    free_head_ = entries_[i].lru_next;
+  } else {
+    // Least recently used entry that no response is sending (bounded by capacity).
+    for (i = lru_tail_; i != kNil && entries_[i].refs > 0; i = entries_[i].lru_prev) {
+    }
+    if (i == kNil) return kNil;
+    remove(i);
+    ++evictions;
+    i = free_head_;
+    free_head_ = entries_[i].lru_next;
+  }
+  CacheEntry& e = entries_[i];
+  e.info = FileInfo{};
+  e.checked_at = 0;
+  e.refs = 0;
+  e.hash = h;
+  e.used = true;
+  e.name_len = static_cast<uint8_t>(name.size());
+  std::memcpy(e.name, name.data(), name.size());
+  const size_t b = h & (nbuckets_ - 1);
+  e.chain_next = buckets_[b];
+  buckets_[b] = i;
+  lru_push_front(i);
+  ++used_;
+  return i;
+}
+
+void FileCache::remove(uint32_t i) {
+  CacheEntry& e = entries_[i];
+  if (!e.used) return;
+  if (e.info.fd >= 0) ::close(e.info.fd);
+  e.info.fd = -1;
+  chain_unlink(i);
+  lru_unlink(i);
+  e.used = false;
+  e.lru_next = free_head_;
+  free_head_ = i;
+  --used_;
+}
+
+void FileCache::lru_unlink(uint32_t i) {
+  CacheEntry& e = entries_[i];
+  if (e.lru_prev != kNil) entries_[e.lru_prev].lru_next = e.lru_next;
+  else lru_head_ = e.lru_next;
+  if (e.lru_next != kNil) entries_[e.lru_next].lru_prev = e.lru_prev;
+  else lru_tail_ = e.lru_prev;
+  e.lru_prev = e.lru_next = kNil;
+}
+
+void FileCache::lru_push_front(uint32_t i) {
+  CacheEntry& e = entries_[i];
+  e.lru_prev = kNil;
+  e.lru_next = lru_head_;
+  if (lru_head_ != kNil) entries_[lru_head_].lru_prev = i;
+  lru_head_ = i;
+  if (lru_tail_ == kNil) lru_tail_ = i;
+}
+
+void FileCache::chain_unlink(uint32_t i) {
+  const size_t b = entries_[i].hash & (nbuckets_ - 1);
+  uint32_t* link = &buckets_[b];
+  while (*link != kNil && *link != i) link = &entries_[*link].chain_next;
+  if (*link == i) *link = entries_[i].chain_next;
+}
+
+}  // namespace hs::app

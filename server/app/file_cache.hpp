@@ -1,0 +1,107 @@
+// The static handler's open-file cache: a fixed table of open descriptors with
+// what a response needs from them (stat fields, strong ETag, Content-Type,
+// which precompressed siblings exist), so a hot file costs no open/fstat per
+// request. Sized once at start-up (--file-cache N entries); serving never
+// allocates.
+//
+// Decisions:
+// - Keyed by the path beneath the root (at most kMaxCachedName bytes; longer
+//   names are served uncached). Chained hash buckets over entry indices,
+//   least-recently-used eviction over an intrusive list.
+// - An entry in use by a response (refs > 0: its fd is being sent) is never
+//   evicted or closed; when every entry is in use, files are opened uncached
+//   and owned by their responder.
+// - Revalidation is the caller's (StaticFiles): at most once a second per
+//   entry it opens the path again and compares device, inode, size and mtime.
+// - Single-threaded: one cache per StaticFiles, one StaticFiles per worker.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+namespace hs::app {
+
+inline constexpr size_t kMaxCachedName = 240;
+inline constexpr size_t kEtagMax = 56;
+
+// What the handler knows about one open file or directory.
+struct FileInfo {
+  int fd = -1;
+  bool is_dir = false;
+  bool is_reg = false;
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  uint64_t size = 0;
+  int64_t mtime_sec = 0;
+  int64_t mtime_nsec = 0;
+  uint8_t variants = 0;  // http::coding_bit()s of FILE.br/.zst/.gz beside it, not older
+  uint8_t etag_len = 0;
+  char etag[kEtagMax] = {};
+
+  std::string_view etag_view() const { return {etag, etag_len}; }
+  bool same_file(const FileInfo& o) const {
+    return dev == o.dev && ino == o.ino && size == o.size && mtime_sec == o.mtime_sec && mtime_nsec == o.mtime_nsec;
+  }
+};
+
+struct CacheEntry {
+  FileInfo info;
+  int64_t checked_at = 0;  // wall seconds of the last revalidation
+  uint32_t refs = 0;       // responses sending this fd
+  uint32_t hash = 0;
+  uint32_t lru_prev = 0xffffffffu, lru_next = 0xffffffffu, chain_next = 0xffffffffu;  // indices; FileCache::kNil = none
+  bool used = false;
+  uint8_t name_len = 0;
+  char name[kMaxCachedName] = {};
+
+  std::string_view name_view() const { return {name, name_len}; }
+};
+
+class FileCache {
+public:
+  static constexpr uint32_t kNil = 0xffffffffu;
+
+  FileCache() = default;
+  FileCache(const FileCache&) = delete;
+  FileCache& operator=(const FileCache&) = delete;
+  ~FileCache();
+
+  // Allocates `entries` entries (0: no cache). Start-up only.
+  void init(size_t entries);
+  size_t capacity() const { return capacity_; }
+  size_t size() const { return used_; }
+
+  static uint32_t hash(std::string_view name);
+
+  // The entry for `name`, marked most recently used; kNil when absent.
+  uint32_t find(std::string_view name, uint32_t hash);
+  // A new entry for `name` (not present), evicting the least recently used
+  // entry nobody is sending; kNil when every entry is in use (or no cache).
+  // The caller fills info (its fd then belongs to the cache).
+  uint32_t insert(std::string_view name, uint32_t hash);
+  // Drops an entry (closes its fd). Only with refs == 0.
+  void remove(uint32_t index);
+
+  CacheEntry& at(uint32_t index) { return entries_[index]; }
+
+  // Counters for tests and the start-up line.
+  uint64_t hits = 0, misses = 0, evictions = 0;
+
+private:
+  void lru_unlink(uint32_t i);
+  void lru_push_front(uint32_t i);
+  void chain_unlink(uint32_t i);
+
+  std::unique_ptr<CacheEntry[]> entries_;
+  std::unique_ptr<uint32_t[]> buckets_;
+  size_t capacity_ = 0;
+  size_t nbuckets_ = 0;
+  size_t used_ = 0;
+  uint32_t free_head_ = kNil;  // unused entries, linked by lru_next
+  uint32_t lru_head_ = kNil;   // most recent
+  uint32_t lru_tail_ = kNil;   // least recent
+};
+
+}  // namespace hs::app
