@@ -7,6 +7,9 @@
 
 #include "client/bench/options.hpp"
 #include "cli/serve.hpp"
+#include "client/flood/flood.hpp"
+#include "client/pipeline/pipeline.hpp"
+#include "client/probe/probe.hpp"
 
 namespace {
 
@@ -78,6 +81,50 @@ int main(int argc, char** argv) {
   bench->add_option("--compaction", bo.compaction, "Embedded scenarios: the server's compaction modes to run")
       ->check(CLI::IsMember({"memmove", "readv"}));
 
+  hs::client::PipelineOptions po;
+  auto* pipeline = app.add_subcommand("pipeline", "Check that pipelined requests are answered in order with the right bodies");
+  pipeline->add_option("url", po.url, "http://HOST:PORT/path")->required();
+  pipeline->add_option("-n,--requests", po.count, "Requests per round")->capture_default_str();
+  pipeline->add_option("--depth", po.depth, "Requests per write (default: all in one write)");
+  pipeline->add_option("--repeat", po.repeat, "Rounds, each on a fresh connection")->capture_default_str();
+  pipeline->add_option("--bad-at", po.bad_at, "Make request K (from 1) bad: K-1 answers, a 400, then the close");
+  pipeline->add_option("--paths", po.paths, "More targets on the same server, comma-separated (/a.txt,/b.txt)")
+      ->delimiter(',');
+  pipeline->add_option("--timeout", po.timeout, "Seconds per round")->capture_default_str();
+
+  hs::client::FloodOptions fo;
+  auto* flood = app.add_subcommand("flood", "Open more connections than a server allows and check that it copes");
+  flood->add_option("url", fo.url, "http://HOST:PORT/path")->required();
+  flood->add_option("-c,--connections", fo.connections, "Connections opened at once")->capture_default_str();
+  flood->add_option("--hold", fo.hold, "Seconds to hold the connections the server kept")->capture_default_str();
+  flood->add_option("--expect", fo.expect, "Statuses that count as coping, comma-separated")
+      ->delimiter(',')
+      ->default_str("200,429");
+  flood->add_option("--timeout", fo.timeout, "Seconds for every connection to be answered")->capture_default_str();
+  flood->add_option("--fresh-timeout", fo.fresh_timeout, "Seconds for a fresh request to be answered")
+      ->capture_default_str();
+
+  hs::client::ProbeOptions pro;
+  auto* probe = app.add_subcommand("probe", "Check the limits of a running server: one PASS/FAIL line per check");
+  probe->add_option("url", pro.url, "http://HOST:PORT/path (a small file)")->required();
+  probe->add_option("--buffer-size", pro.buffer_size, "The server's receive buffer: head and body must fit")
+      ->transform(CLI::AsSizeValue(false))
+      ->default_str("16k");
+  probe->add_option("--max-body", pro.max_body, "Largest body the target accepts (default: --buffer-size)")
+      ->transform(CLI::AsSizeValue(false));
+  probe->add_option("--max-connections", pro.max_connections, "The server's connections per worker (0: skip)")
+      ->capture_default_str();
+  probe->add_option("--workers", pro.workers, "The server's workers")->capture_default_str();
+  probe->add_option("--max-pipeline", pro.max_pipeline, "The server's pipelined requests per connection")
+      ->capture_default_str();
+  probe->add_option("--header-timeout", pro.header_timeout, "The server's seconds for a whole head")
+      ->capture_default_str();
+  probe->add_option("--timeout", pro.timeout, "Seconds to wait for each answer")->capture_default_str();
+  probe->add_option("--only", pro.only,
+                    "Checks to run, comma-separated: header-size, body-size, header-timeout, malformed, "
+                    "pipeline-depth, connections, smuggling")
+      ->delimiter(',');
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -92,6 +139,9 @@ int main(int argc, char** argv) {
   }
 
   if (bench->parsed()) return hs::client::bench::run(bo);
+  if (pipeline->parsed()) return hs::client::run_pipeline(po, stdout, stderr);
+  if (flood->parsed()) return hs::client::run_flood(fo, stdout, stderr);
+  if (probe->parsed()) return hs::client::run_probe(pro, stdout, stderr);
   if (serve->parsed()) {
     so.buffers_given = serve->count("--buffers") > 0;
     return hs::cli::serve(so);

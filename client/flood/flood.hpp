@@ -1,0 +1,63 @@
+// `homeserve flood URL --connections N`: opens N connections at once (more
+// than the server's limit), sends one request on each, classifies every
+// outcome (a status, reset, closed unanswered, timeout, connect error), holds
+// the connections the server kept for --hold seconds, and checks that the
+// server still answers a fresh request promptly, during the hold and after
+// the release. One epoll loop over fixed per-connection state (a framer and a
+// 2 KiB head buffer each, reserved once); response bodies are not kept.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "client/common/fetch.hpp"
+#include "client/common/url.hpp"
+
+namespace hs::client {
+
+struct FloodOptions {
+  std::string url;
+  uint64_t connections = 100;
+  double hold = 2;             // seconds to keep the answered connections open
+  std::vector<int> expect{200, 429};
+  double timeout = 5;          // seconds for every connection to be answered
+  double fresh_timeout = 2;    // seconds for a fresh request to be answered ("promptly")
+};
+
+struct FloodReport {
+  uint64_t connections = 0;
+  std::array<uint64_t, 600> status{};  // answers per status code (100-599)
+  uint64_t reset = 0;          // reset before an answer
+  uint64_t closed = 0;         // closed before an answer
+  uint64_t timeout = 0;        // no answer before the deadline
+  uint64_t connect_error = 0;  // connect failed (refused, no descriptor, ...)
+  uint64_t bad = 0;            // the answer did not frame
+  uint64_t kept = 0;           // answered and left open by the server
+  uint64_t kept_after_hold = 0;
+  double answer_ms = 0;        // until the last connection settled
+  Fetched during_hold;         // a fresh request while holding
+  Fetched after_release;       // a fresh request after closing everything
+  uint32_t after_release_tries = 0;
+  std::string first_problem;   // for a person, empty when none
+
+  uint64_t answered() const;
+  // Connections whose outcome is not an expected status.
+  uint64_t unexpected(const std::vector<int>& expect) const;
+};
+
+// Runs the flood against `url` (sizes already checked). Fails only on set-up
+// (descriptor limit, epoll): false with `why`.
+bool flood(const Url& url, const FloodOptions& o, FloodReport& report, std::string& why);
+
+// Verdict: true when every outcome was an expected status and both fresh
+// requests were answered (after the release with an expected status other
+// than 429). `why` names the first problem.
+bool flood_passed(const FloodReport& r, const std::vector<int>& expect, std::string& why);
+
+// The command: the table on `out`, a one-line failure on `err`. 0 ok, 1 fail, 2 bad options.
+int run_flood(const FloodOptions& o, std::FILE* out, std::FILE* err);
+
+}  // namespace hs::client
