@@ -59,6 +59,15 @@ int main(int argc, char** argv) {
   serve->add_option("--status-path", so.status_path, "Serve the JSON status endpoint at this path (e.g. /_status)")
       ->check([](const std::string& p) { return p.empty() || p[0] == '/' ? std::string() : "must start with '/'"; });
   serve->add_flag("--example-api", so.example_api, "Mount the JSON API example (/api/sum, /api/hello/{name})");
+  serve->add_flag("--follow-symlinks", so.follow_symlinks, "Serve symlinks that point outside the document root");
+  serve->add_flag("--dotfiles", so.dotfiles, "Serve .name files and directories (default: 404)");
+  serve->add_flag("--listing", so.listing, "HTML listing of directories without index.html");
+  serve->add_option("--cache-control", so.cache_control, "Cache-Control value for file responses (e.g. 'max-age=60')");
+  serve->add_option("--file-cache", so.file_cache, "Open-file cache entries per worker (0: open every request)")
+      ->capture_default_str();
+  serve->add_option("--inline-max", so.inline_max, "Files up to this size leave with the head in one write (capped by the responder)")
+      ->transform(CLI::AsSizeValue(false))
+      ->default_str("2k");
 
   hs::client::bench::Options bo;
   auto* bench = app.add_subcommand("bench", "Load generator: measure a server (no URL: the embedded readv/memmove scenarios)");

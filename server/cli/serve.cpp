@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <memory>
 
+#include <sys/resource.h>
+
 #include "app/app.hpp"
 #include "net/server.hpp"
 #include "net/status_probe.hpp"
@@ -68,6 +70,14 @@ int serve(const ServeOptions& o) {
   app_config.docroot = o.dir;
   app_config.status_path = o.status_path;
   app_config.example_api = o.example_api;
+  app_config.follow_symlinks = o.follow_symlinks;
+  app_config.dotfiles = o.dotfiles;
+  app_config.listing = o.listing;
+  app_config.cache_control = o.cache_control;
+  app_config.file_cache = static_cast<size_t>(std::min<uint64_t>(o.file_cache, 1u << 20));
+  app_config.inline_max = static_cast<size_t>(o.inline_max);
+  for (char c : o.cache_control)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return fail(kUsageError, "--cache-control: control characters");
   std::vector<std::unique_ptr<app::App>> apps;
   std::vector<net::StatusSource> sources(config.workers);
   for (uint32_t i = 0; i < config.workers; ++i) {
@@ -82,6 +92,19 @@ int serve(const ServeOptions& o) {
     return *apps[index];
   };
   if (!server.start(config, factory, error)) return fail(kStartError, error);
+  // The file cache keeps descriptors open: room for them on top of the
+  // server's own budget (start() raised the limit to that).
+  if (app_config.file_cache > 0) {
+    rlimit lim{};
+    const uint64_t extra = uint64_t{config.workers} * app_config.file_cache;
+    if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
+      const uint64_t want = std::min<uint64_t>(lim.rlim_cur + extra, lim.rlim_max);
+      if (want > lim.rlim_cur) {
+        lim.rlim_cur = want;
+        ::setrlimit(RLIMIT_NOFILE, &lim);
+      }
+    }
+  }
   const std::string line = server.startup_line();
   std::fprintf(stdout, "%s\n", line.c_str());
   std::fflush(stdout);

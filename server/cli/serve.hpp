@@ -27,6 +27,13 @@ struct ServeOptions {
   std::string access_log = "off";
   std::string status_path;
   bool example_api = false;
+  // Static files (issue 5).
+  bool follow_symlinks = false;
+  bool dotfiles = false;
+  bool listing = false;
+  std::string cache_control;
+  uint64_t file_cache = 256;
+  uint64_t inline_max = 2 * 1024;
 };
 
 // Runs the server until SIGTERM/SIGINT. Prints the start-up line on stdout, a
