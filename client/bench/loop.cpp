@@ -102,6 +102,8 @@ bool Loop::init(const LoopConfig& config, std::string& error) {
   events_.resize(std::min(kMaxEvents, n + 1));
   tokens_.assign(n * depth, 0);
   dirty_.reserve(n);
+  again_.reserve(n * 2 + 1);
+  again_now_.reserve(n * 2 + 1);
   FramerLimits limits;
   limits.max_head = kCarry;
   for (size_t i = 0; i < n; ++i) {
@@ -133,6 +135,7 @@ void Loop::run() {
     if (interval_ns_ > 0) schedule(now);
     int64_t wake = std::min(config_.deadline_ns, next_housekeeping_);
     if (interval_ns_ > 0 && sending() && token_count_ > 0) wake = std::min(wake, due(scheduled_));
+    if (!again_.empty()) wake = now;
     const int n = epoll_wait_ns(epoll_, events_.data(), static_cast<int>(events_.size()), std::max<int64_t>(0, wake - now));
     if (n > 0) {
       now = now_ns();
@@ -142,6 +145,17 @@ void Loop::run() {
         if (c.fd < 0 || c.gen != static_cast<uint32_t>(data >> 32)) continue;  // closed since
         on_event(c, events_[i].events, now);
       }
+    }
+    // Connections that stopped reading at kReadRounds with bytes left: their
+    // edge is spent, so they are read again here (fairness without stalls).
+    if (!again_.empty()) {
+      again_now_.swap(again_);
+      again_.clear();
+      for (uint64_t data : again_now_) {
+        Conn& c = conns_[static_cast<uint32_t>(data)];
+        if (c.fd >= 0 && c.gen == static_cast<uint32_t>(data >> 32)) on_readable(c, now, true);
+      }
+      again_now_.clear();
     }
     progress_.responses.store(counters_.responses, std::memory_order_relaxed);
     progress_.errors.store(counters_.error_total(), std::memory_order_relaxed);
@@ -213,17 +227,18 @@ void Loop::on_event(Conn& c, uint32_t events, int64_t now) {
     return;
   }
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-    on_readable(c, now);
+    on_readable(c, now, (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
     if (c.fd < 0 || c.gen != gen) return;
   }
   if ((events & EPOLLOUT) && c.out_left > 0) flush(c, now);
 }
 
-void Loop::on_readable(Conn& c, int64_t& now) {
+void Loop::on_readable(Conn& c, int64_t& now, bool hangup) {
   uint32_t completed = 0;
   char* const buf = buffer_.data();
   const size_t cap = buffer_.size();
-  for (int round = 0; round < kReadRounds; ++round) {
+  int round = 0;
+  for (; round < kReadRounds; ++round) {
     const size_t have = c.carry_len;
     if (have > 0) std::memcpy(buf, c.carry, have);
     const ssize_t n = ::read(c.fd, buf + have, cap - have);
@@ -244,7 +259,9 @@ void Loop::on_readable(Conn& c, int64_t& now) {
       }
       if (left > 0) std::memcpy(c.carry, buf + total - left, left);
       c.carry_len = static_cast<uint32_t>(left);
-      if (static_cast<size_t>(n) < cap - have) break;  // short read: drained (the next byte is a new edge)
+      // A short read drained the socket: a later byte or FIN is a new edge. A FIN
+      // that came with this data (hangup) is read now: no edge will follow.
+      if (static_cast<size_t>(n) < cap - have && !hangup) break;
       continue;
     }
     if (n == 0) {
@@ -256,6 +273,7 @@ void Loop::on_readable(Conn& c, int64_t& now) {
     fail(c, ErrorKind::reset, now);
     return;
   }
+  if (round == kReadRounds) again_.push_back((uint64_t{c.gen} << 32) | c.index);  // more to read; no new edge
   if (completed > 0 && interval_ns_ == 0) {
     top_up(c, completed);
     flush(c, now);

@@ -75,7 +75,7 @@ private:
   void open(Conn& c, int64_t now);
   void connected(Conn& c, int64_t now);
   void on_event(Conn& c, uint32_t events, int64_t now);
-  void on_readable(Conn& c, int64_t& now);
+  void on_readable(Conn& c, int64_t& now, bool hangup);
   // Frames [data, data+len); returns the bytes left over (a partial head) or
   // SIZE_MAX when the connection failed.
   size_t frame(Conn& c, const char* data, size_t len, int64_t now, uint32_t& completed);
@@ -102,6 +102,7 @@ private:
   std::vector<uint32_t> tokens_;   // rate mode: free request slots, as connection indices (a ring)
   size_t token_head_ = 0, token_count_ = 0;
   std::vector<uint32_t> dirty_;    // rate mode: connections given requests this round
+  std::vector<uint64_t> again_, again_now_;  // (gen, index) of connections with bytes left to read
   std::unique_ptr<Histogram> histogram_;
   Counters counters_{};
   Progress progress_;

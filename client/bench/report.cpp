@@ -38,8 +38,13 @@ std::string format_bytes(double b) {
 }
 
 std::string group_digits(uint64_t v) {
-  std::string s = std::to_string(v);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
+  char digits[24];
+  const int n = std::snprintf(digits, sizeof digits, "%llu", static_cast<unsigned long long>(v));
+  std::string s;
+  for (int i = 0; i < n; ++i) {
+    if (i > 0 && (n - i) % 3 == 0) s += ',';
+    s += digits[i];
+  }
   return s;
 }
 

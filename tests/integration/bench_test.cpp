@@ -1,0 +1,289 @@
+// `homeserve bench` end to end: exact counts and framing checks against a real
+// homeserve (keep-alive and pipelined, several URLs), wrong Content-Length
+// from a tiny test server (a thread here) counted as framing errors, the
+// --json summary read back with hs::json, a bounded --rate run, the embedded
+// scenarios, --hold-idle, and bad options. Loopback only; every wait has a
+// deadline.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness.hpp"
+#include "json/json.hpp"
+
+namespace hs::it {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A parsed --json document (tokens kept alive with it).
+class Json {
+public:
+  explicit Json(std::string text) : text_(std::move(text)), tokens_(json::tokens_needed_at_most(text_.size())) {
+    parsed_ = json::parse_document(text_, tokens_);
+  }
+  bool ok() const { return parsed_.ok(); }
+  json::Value root() const { return parsed_.doc.root(); }
+  int64_t integer(std::initializer_list<const char*> path) const {
+    json::Value v = root();
+    for (const char* k : path) v = v[k];
+    return v.as_int64().value_or(-1);
+  }
+  double real(std::initializer_list<const char*> path) const {
+    json::Value v = root();
+    for (const char* k : path) v = v[k];
+    return v.as_double().value_or(-1);
+  }
+
+private:
+  std::string text_;
+  std::vector<json::Token> tokens_;
+  json::Parsed parsed_;
+};
+
+std::string url(uint16_t port, const char* path) { return "http://127.0.0.1:" + std::to_string(port) + path; }
+
+class Bench : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir.write("small.txt", std::string(1024, 's'));
+    dir.write("other.txt", std::string(3000, 'o'));
+    std::string failure;
+    ASSERT_TRUE(server.start({dir.path()}, &failure)) << failure;
+  }
+  TempDir dir;
+  Server server;
+};
+
+TEST_F(Bench, CountsEveryResponseExactly) {
+  const RunResult r =
+      run_homeserve({"bench", "-n", "500", "-c", "4", "--json", url(server.port(), "/small.txt")}, Ms(30000));
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const Json j(r.out);
+  ASSERT_TRUE(j.ok()) << r.out;
+  EXPECT_EQ(j.integer({"responses"}), 500);
+  EXPECT_EQ(j.integer({"requests"}), 500);
+  EXPECT_EQ(j.integer({"status", "2xx"}), 500);
+  EXPECT_EQ(j.integer({"errors", "total"}), 0);
+  EXPECT_EQ(j.integer({"connections"}), 4);
+  EXPECT_GE(j.integer({"bytes"}), 500 * 1024);
+  EXPECT_GT(j.real({"requests_per_second"}), 0);
+  EXPECT_GT(j.real({"latency_us", "p99"}), 0);
+  EXPECT_GE(j.real({"latency_us", "max"}), j.real({"latency_us", "p50"}));
+}
+
+TEST_F(Bench, PipelinedAndRoundRobinOverUrls) {
+  const RunResult r = run_homeserve({"bench", "-n", "500", "-c", "3", "--pipeline", "8", "--json",
+                                     url(server.port(), "/small.txt"), url(server.port(), "/other.txt")},
+                                    Ms(30000));
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const Json j(r.out);
+  ASSERT_TRUE(j.ok()) << r.out;
+  EXPECT_EQ(j.integer({"responses"}), 500);
+  EXPECT_EQ(j.integer({"errors", "total"}), 0);
+  EXPECT_EQ(j.integer({"pipeline"}), 8);
+  // Both files were asked for: more bytes than 500 of the small one alone.
+  EXPECT_GT(j.integer({"bytes"}), 500 * 1024 + 100 * 2000);
+}
+
+TEST_F(Bench, UnexpectedStatusIsAnError) {
+  const RunResult r = run_homeserve({"bench", "-n", "20", "-c", "2", "--json", url(server.port(), "/missing")}, Ms(30000));
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  const Json j(r.out);
+  ASSERT_TRUE(j.ok()) << r.out;
+  EXPECT_EQ(j.integer({"responses"}), 20);
+  EXPECT_EQ(j.integer({"status", "4xx"}), 20);
+  EXPECT_EQ(j.integer({"errors", "status"}), 20);
+  const RunResult ok = run_homeserve(
+      {"bench", "-n", "20", "-c", "2", "--expect-status", "404", "--json", url(server.port(), "/missing")}, Ms(30000));
+  EXPECT_EQ(ok.status, 0) << ok.out << ok.err;
+}
+
+TEST_F(Bench, ConstantRateRunsBounded) {
+  const auto start = Clock::now();
+  const RunResult r = run_homeserve(
+      {"bench", "--rate", "400", "-d", "1s", "-c", "4", "--json", url(server.port(), "/small.txt")}, Ms(30000));
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(10));
+  const Json j(r.out);
+  ASSERT_TRUE(j.ok()) << r.out;
+  EXPECT_EQ(j.real({"rate"}), 400);
+  // About 400 requests were due in the second; a loaded machine may answer fewer.
+  EXPECT_GE(j.integer({"responses"}), 100);
+  EXPECT_LE(j.integer({"responses"}), 420);
+  EXPECT_EQ(j.integer({"errors", "total"}), 0);
+}
+
+TEST_F(Bench, HoldsIdleConnections) {
+  const RunResult r = run_homeserve({"bench", "--hold-idle", "20", "-d", "200ms", url(server.port(), "/small.txt")},
+                                    Ms(30000));
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("holding 20 idle connections (0 failed)"), std::string::npos) << r.out;
+}
+
+TEST(BenchOptions, BadOptionsExitTwo) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"bench", "-d", "soon", "http://127.0.0.1:1/"},
+        std::vector<std::string>{"bench", "--pipeline", "0", "http://127.0.0.1:1/"},
+        std::vector<std::string>{"bench", "https://127.0.0.1:1/"},
+        std::vector<std::string>{"bench", "http://127.0.0.1:1/a", "http://127.0.0.1:2/b"},
+        std::vector<std::string>{"bench", "-H", "no colon", "http://127.0.0.1:1/"}}) {
+    const RunResult r = run_homeserve(args, Ms(10000));
+    EXPECT_EQ(r.status, 2) << args[1] << ": " << r.err;
+    EXPECT_NE(r.err.find("homeserve"), std::string::npos);
+  }
+}
+
+TEST(BenchOptions, RefusedConnectionsEndAsConnectErrors) {
+  // A port nothing listens on: every request of -n ends as a connect error.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  const uint16_t port = ntohs(a.sin_port);
+  ::close(fd);  // bound, never listened: the port refuses
+  const RunResult r = run_homeserve({"bench", "-n", "6", "-c", "2", "--json", url(port, "/")}, Ms(30000));
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  const Json j(r.out);
+  ASSERT_TRUE(j.ok()) << r.out;
+  EXPECT_EQ(j.integer({"responses"}), 0);
+  EXPECT_EQ(j.integer({"errors", "connect"}), 6);
+}
+
+// A tiny HTTP server on a thread: answers every request with `answer`, then
+// closes the connection when `close_after` is set. Stops when asked, or after
+// its deadline.
+class TinyServer {
+public:
+  TinyServer(std::string answer, bool close_after) : answer_(std::move(answer)), close_after_(close_after) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const int one = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 64) != 0) return;
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~TinyServer() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    ::close(fd_);
+  }
+  uint16_t port() const { return port_; }
+  int connections() const { return accepted_.load(); }
+
+private:
+  void serve() {
+    const auto deadline = Clock::now() + std::chrono::seconds(20);
+    std::vector<int> open;
+    std::vector<std::string> pending;
+    while (!stop_ && Clock::now() < deadline) {
+      std::vector<pollfd> p{{fd_, POLLIN, 0}};
+      for (int c : open) p.push_back({c, POLLIN, 0});
+      if (::poll(p.data(), p.size(), 20) <= 0) continue;
+      if (p[0].revents & POLLIN) {
+        const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (c >= 0) {
+          ++accepted_;
+          open.push_back(c);
+          pending.emplace_back();
+        }
+      }
+      for (size_t i = 1; i < p.size(); ++i) {
+        if (p[i].revents == 0) continue;
+        const size_t k = i - 1;
+        char buf[4096];
+        const ssize_t n = ::recv(open[k], buf, sizeof buf, 0);
+        bool done = n <= 0;
+        if (n > 0) pending[k].append(buf, static_cast<size_t>(n));
+        for (size_t end; !done && (end = pending[k].find("\r\n\r\n")) != std::string::npos;) {
+          pending[k].erase(0, end + 4);
+          ::send(open[k], answer_.data(), answer_.size(), MSG_NOSIGNAL);
+          if (close_after_) done = true;
+        }
+        if (done) {
+          ::close(open[k]);
+          open[k] = -1;
+        }
+      }
+      for (size_t k = open.size(); k-- > 0;) {
+        if (open[k] < 0) {
+          open.erase(open.begin() + static_cast<long>(k));
+          pending.erase(pending.begin() + static_cast<long>(k));
+        }
+      }
+    }
+    for (int c : open) ::close(c);
+  }
+
+  std::string answer_;
+  bool close_after_;
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> accepted_{0};
+  std::thread thread_;
+};
+
+TEST(BenchFraming, BodyShorterThanAnnouncedIsAFramingError) {
+  TinyServer tiny("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + std::string(50, 'x'), /*close_after=*/true);
+  ASSERT_NE(tiny.port(), 0);
+  const RunResult r = run_homeserve({"bench", "-n", "5", "-c", "1", "--json", url(tiny.port(), "/")}, Ms(30000));
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  const Json j(r.out);
+  ASSERT_TRUE(j.ok()) << r.out;
+  EXPECT_EQ(j.integer({"responses"}), 0);
+  EXPECT_EQ(j.integer({"errors", "framing"}), 5) << r.out;
+  EXPECT_EQ(j.integer({"errors", "total"}), 5);
+}
+
+TEST(BenchFraming, BodyLongerThanAnnouncedIsAFramingError) {
+  TinyServer tiny("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloEXTRA BYTES", /*close_after=*/false);
+  ASSERT_NE(tiny.port(), 0);
+  const RunResult r = run_homeserve({"bench", "-n", "6", "-c", "1", "--json", url(tiny.port(), "/")}, Ms(30000));
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  const Json j(r.out);
+  ASSERT_TRUE(j.ok()) << r.out;
+  // Each connection: one good response, then bytes nobody asked for.
+  EXPECT_GE(j.integer({"errors", "framing"}), 1);
+  EXPECT_GE(j.integer({"responses"}), 1);
+  EXPECT_EQ(j.integer({"responses"}) + j.integer({"errors", "total"}), 6);
+  EXPECT_EQ(j.integer({"errors", "reset"}) + j.integer({"errors", "timeout"}), 0);
+}
+
+TEST(BenchEmbedded, ScenariosAgainstBothCompactionModes) {
+  const RunResult r = run_homeserve({"bench", "-d", "300ms", "--json"}, Ms(60000));
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const Json j(r.out);
+  ASSERT_TRUE(j.ok()) << r.out;
+  const json::Value rows = j.root()["scenarios"];
+  ASSERT_EQ(rows.size(), 6u) << r.out;
+  int readv = 0;
+  for (json::Value row : rows.elements()) {
+    EXPECT_GT(row["responses"].as_int64().value_or(0), 0);
+    EXPECT_EQ(row["errors"]["total"].as_int64().value_or(-1), 0);
+    EXPECT_GT(row["server_rss_bytes"].as_int64().value_or(0), 0);
+    if (row["compaction"].equals("readv")) ++readv;
+  }
+  EXPECT_EQ(readv, 3);
+}
+
+}  // namespace
+}  // namespace hs::it
