@@ -79,15 +79,19 @@ std::string path_target(const std::string& p) { return p.empty() || p.front() !=
 
 }  // namespace
 
-bool plan_pipeline(const PipelineOptions& o, PipelinePlan& plan, std::string& why) {
-  plan = PipelinePlan{};
+bool check_pipeline_options(const PipelineOptions& o, std::string& why) {
+  Url url;
   const char* url_why = "";
-  if (!parse_url(o.url, plan.url, url_why)) {
+  if (!parse_url(o.url, url, url_why)) {
     why = o.url + ": " + url_why;
     return false;
   }
   if (o.count == 0 || o.count > kMaxCount) {
     why = "-n must be from 1 to 1000000";
+    return false;
+  }
+  if (o.repeat == 0 || o.repeat > kMaxCount) {
+    why = "--repeat must be from 1 to 1000000";
     return false;
   }
   if (o.bad_at > o.count) {
@@ -98,6 +102,14 @@ bool plan_pipeline(const PipelineOptions& o, PipelinePlan& plan, std::string& wh
     why = "--timeout must be more than 0 and at most 3600 seconds";
     return false;
   }
+  return true;
+}
+
+bool plan_pipeline(const PipelineOptions& o, PipelinePlan& plan, std::string& why) {
+  plan = PipelinePlan{};
+  if (!check_pipeline_options(o, why)) return false;
+  const char* url_why = "";
+  parse_url(o.url, plan.url, url_why);
   plan.bad_at = o.bad_at;
   const Url& url = plan.url;
   auto add = [&](const char* method, const std::string& target) {
@@ -278,12 +290,12 @@ RoundResult run_pipeline_round(const PipelinePlan& plan, Deadline deadline) {
 }
 
 int run_pipeline(const PipelineOptions& o, std::FILE* out, std::FILE* err) {
-  if (o.repeat == 0 || o.repeat > kMaxCount) {
-    std::fprintf(err, "pipeline: --repeat must be from 1 to 1000000\n");
+  std::string why;
+  if (!check_pipeline_options(o, why)) {
+    std::fprintf(err, "pipeline: %s\n", why.c_str());
     return 2;
   }
   PipelinePlan plan;
-  std::string why;
   if (!plan_pipeline(o, plan, why)) {
     std::fprintf(err, "pipeline: %s\n", why.c_str());
     return 1;

@@ -53,6 +53,9 @@ struct PipelinePlan {
   std::vector<std::string> notes;   // e.g. targets that answer alike
 };
 
+// Checks the options alone (URL, ranges): false with a one-line reason.
+bool check_pipeline_options(const PipelineOptions& o, std::string& why);
+
 // Builds the plan: parses the URL, asks each target once. On failure returns
 // false with a one-line reason.
 bool plan_pipeline(const PipelineOptions& o, PipelinePlan& plan, std::string& why);
