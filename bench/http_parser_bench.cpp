@@ -201,6 +201,12 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
     if (std::string_view(argv[i]).rfind("--benchmark_enable_random_interleaving", 0) == 0) has_interleave = true;
   if (!has_interleave) args.push_back(interleave);
+  // Nine repetitions (not ratio_report's five) unless told: a steadier median.
+  static char reps[] = "--benchmark_repetitions=9";
+  bool has_reps = false;
+  for (int i = 1; i < argc; ++i)
+    if (std::string_view(argv[i]).rfind("--benchmark_repetitions", 0) == 0) has_reps = true;
+  if (!has_reps) args.push_back(reps);
   // The reporter in ratio_report.hpp always colours its table, and its last
   // colour reset lands at the start of the first ratio line, hiding it from
   // `grep '^parser-...'` (scripts/bench). Into a pipe or file, strip the
