@@ -446,7 +446,8 @@ Worker::Io Worker::write_some(Slot& s) {
     const size_t want = static_cast<size_t>(std::min<uint64_t>(r->file_remaining, kSendfileChunk));
     const ssize_t n = ::sendfile(s.fd, r->file_fd, &offset, want);
     if (n > 0) {
-      if (static_cast<size_t>(n) < want) s.writable = false;
+      // A short count may mean the file ended early (it shrank), not that the
+      // socket is full: keep writing until EAGAIN or 0 says which.
       enter(s);
       c.on_sent(static_cast<size_t>(n), now_);
       leave();

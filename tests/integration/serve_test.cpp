@@ -458,6 +458,33 @@ TEST_P(Serve, ClientsThatVanishMidResponseDoNotKillTheServer) {
   EXPECT_EQ(server.wait_exit(Ms(0)), -1);  // still running
 }
 
+TEST_P(Serve, AFileThatShrinksMidTransferClosesTheConnectionShort) {
+  // Larger than the socket buffers on both sides can hold, so the server is
+  // still sending when the file shrinks.
+  const size_t size = 64u << 20;
+  dir.write("shrinking.bin", std::string(size, 's'));
+  start({"--send-timeout", "60"});  // the close must come from the shrink, not a timeout
+  Client c;
+  ASSERT_TRUE(c.connect(server.port()));
+  ASSERT_TRUE(c.send_all(get("/shrinking.bin") + get("/hello.txt")));
+  std::string got;
+  while (got.size() < 64 * 1024) ASSERT_GT(c.read_some(got, Ms(5000), 4096), 0);
+  ASSERT_EQ(::truncate((dir.path() + "/shrinking.bin").c_str(), 1 << 20), 0);
+  EXPECT_TRUE(c.read_to_eof(got, Ms(8000)));
+  // Never more than announced, never a second response glued to a short body.
+  const size_t head_end = got.find("\r\n\r\n");
+  ASSERT_NE(head_end, std::string::npos);
+  EXPECT_NE(got.find("Content-Length: " + std::to_string(size)), std::string::npos);
+  EXPECT_LT(got.size() - head_end - 4, size);
+  EXPECT_EQ(got.find("hello, world"), std::string::npos);
+  // The server carries on.
+  Client d = connect();
+  ASSERT_TRUE(d.send_all(get("/hello.txt")));
+  auto r = read_responses(d, 1, Ms(5000));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, 200);
+}
+
 TEST_P(Serve, CurlFetchesFilesAndReusesTheConnection) {
   dir.write("large.bin", pattern_bytes(3u << 20, 9));
   start();
