@@ -517,6 +517,7 @@ HS_INLINE Step finish(Ctx& c) {
   return Step::Ok;
 }
 
+#if HS_HTTP_X86  // pieces of the SIMD paths
 // Masks of a 64-byte window of the buffer starting at `start` (a line start):
 // bit i of `nontchar` / `vstop` set when start[i] is not a token character /
 // stops a field value scan; bits at or past `avail` (bytes left) are clear.
@@ -580,6 +581,7 @@ constexpr Splat splat(uint8_t v) {
 
 inline constexpr Splat kSp20 = splat(0x20), kSp21 = splat(0x21), kSp7f = splat(0x7f), kSpTab = splat('\t'),
                        kSpHash = splat('#'), kSp0f = splat(0x0f);
+#endif  // HS_HTTP_X86
 
 // Is this field name possibly one that on_field handles (Host, Expect,
 // Connection, Content-Length, Transfer-Encoding)? Keeps the call off the
@@ -652,8 +654,9 @@ HS_INLINE unsigned value_mask16(__m128i v) {
   return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_andnot_si128(tab, low), del)));
 }
 
-// 16-byte blocks (SSE2 instructions, used by the SSE4.2 path); the last partial block is read as the 16 bytes ending at
-// `end` (when the buffer has them) with the already-seen bytes masked off.
+// 16-byte blocks (SSE2 instructions, used by the SSE4.2 path); the last
+// partial block is read as the 16 bytes ending at `end` (when the buffer has
+// them) with the already-seen bytes masked off.
 template <unsigned (*Mask)(__m128i), const char* (*Scalar)(const char*, const char*, const char*)>
 HS_INLINE const char* scan16(const char* base, const char* p, const char* end) {
   while (end - p >= 16) {
