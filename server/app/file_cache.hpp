@@ -85,6 +85,12 @@ public:
   void remove(uint32_t index);
 
   CacheEntry& at(uint32_t index) { return entries_[index]; }
+  // Entries some response is still sending (tests: 0 once responses are done).
+  size_t referenced() const {
+    size_t n = 0;
+    for (size_t i = 0; i < capacity_; ++i) n += entries_[i].used && entries_[i].refs > 0;
+    return n;
+  }
 
   // Counters for tests and the start-up line.
   uint64_t hits = 0, misses = 0, evictions = 0;

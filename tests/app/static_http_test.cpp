@@ -13,6 +13,7 @@
 
 #include "app/app.hpp"
 #include "app/static_files.hpp"
+#include "conn/memory_peer.hpp"
 #include "harness.hpp"
 
 namespace hs::app {
@@ -419,6 +420,54 @@ TEST_F(StaticHttp, DirectorySymlinkLeavingTheRoot) {
   cfg.follow_symlinks = true;
   make(cfg);
   EXPECT_EQ(get("/out/outside.txt").content(), "outside the root") << "--follow-symlinks";
+}
+
+// ---- through the connection: streamed bodies written a few bytes at a time ----
+
+TEST_F(StaticHttp, StreamedBodiesThroughTheConnection) {
+  StaticFiles files;
+  StaticOptions so;
+  so.listing = true;
+  ASSERT_EQ(files.open(tree.path("root").c_str(), so), 0);
+  Config cfg;
+  cfg.docroot = "";
+  App custom(cfg);
+  ASSERT_EQ(custom.router().add({http::Method::Get, http::Method::Head}, "/*", files), AddError::none);
+  conn::Limits limits;
+  limits.buffer_size = 4096;
+  limits.max_target = 1024;
+  limits.max_headers = 16;
+  for (size_t max_write : {size_t{7}, size_t{1000}, SIZE_MAX}) {
+    conn::MemoryPeer peer(limits, custom, 8, max_write);
+    peer.send(request("GET", "/big.txt", "Range: bytes=0-1,100-101\r\n") + request("GET", "/list/") +
+                  request("HEAD", "/list/") + request("HEAD", "/big.txt", "Range: bytes=0-1,100-101\r\n") +
+                  request("GET", "/ten.txt"),
+              1);
+    const std::string& out = peer.output;
+    const size_t boundary_at = out.find("boundary=");
+    ASSERT_NE(boundary_at, std::string::npos) << out;
+    const std::string boundary = out.substr(boundary_at + 9, out.find("\r\n", boundary_at) - boundary_at - 9);
+    const std::string multipart = "\r\n--" + boundary + "\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+                                  "Content-Range: bytes 0-1/10000\r\n\r\n01\r\n--" + boundary +
+                                  "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Range: bytes 100-101/10000" +
+                                  "\r\n\r\n01\r\n--" + boundary + "--\r\n";
+    const size_t m = out.find(multipart);
+    ASSERT_NE(m, std::string::npos) << out;
+    EXPECT_NE(out.find("Content-Length: " + std::to_string(multipart.size()) + "\r\n"), std::string::npos);
+    const size_t list = out.find("HTTP/1.1 200 OK", m);
+    ASSERT_NE(list, std::string::npos);
+    const size_t end = out.find("</html>\nHTTP/1.1 200 OK", list);
+    ASSERT_NE(end, std::string::npos) << "HEAD follows the listing: " << out;
+    const size_t cl = out.find("Content-Length: ", list);
+    const size_t body = out.find("\r\n\r\n", list) + 4;
+    EXPECT_EQ(std::to_string(end + 8 - body), out.substr(cl + 16, out.find("\r\n", cl) - cl - 16));
+    const size_t head_big = out.find("\r\n\r\nHTTP/1.1 200 OK", end);
+    ASSERT_NE(head_big, std::string::npos) << "HEAD: no body";
+    EXPECT_NE(out.find("Content-Length: 10000\r\n", head_big), std::string::npos) << "Range is for GET only";
+    EXPECT_EQ(out.substr(out.size() - 10), "0123456789");
+    EXPECT_EQ(peer.responders_in_use(), 0u);
+    EXPECT_EQ(files.cache().referenced(), 0u) << "every cache reference released";
+  }
 }
 
 }  // namespace
