@@ -6,6 +6,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <map>
 #include <string>
@@ -15,6 +17,9 @@ namespace hs::bench {
 
 class MedianCollector : public benchmark::ConsoleReporter {
 public:
+  // No colour codes into a pipe: tooling greps the ratio lines from the start.
+  MedianCollector() : ConsoleReporter(::isatty(STDOUT_FILENO) ? OO_ColorTabular : OO_Tabular) {}
+
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& r : runs) {
       if (r.run_type == Run::RT_Aggregate && r.aggregate_name == "median") {
