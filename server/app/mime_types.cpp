@@ -12,7 +12,7 @@ struct MimeRow {
   std::string_view type;
 };
 
-constexpr std::array<MimeRow, 33> kTable{{
+constexpr std::array<MimeRow, 56> kTable{{
     {"html", "text/html; charset=utf-8"},
     {"htm", "text/html; charset=utf-8"},
     {"css", "text/css; charset=utf-8"},
@@ -46,9 +46,32 @@ constexpr std::array<MimeRow, 33> kTable{{
     {"wav", "audio/wav"},
     {"wasm", "application/wasm"},
     {"zip", "application/zip"},
+    {"gz", "application/gzip"},
+    {"tgz", "application/gzip"},
+    {"zst", "application/zstd"},
+    {"tar", "application/x-tar"},
+    {"7z", "application/x-7z-compressed"},
+    {"xhtml", "application/xhtml+xml"},
+    {"webmanifest", "application/manifest+json"},
+    {"vtt", "text/vtt; charset=utf-8"},
+    {"srt", "text/plain; charset=utf-8"},
+    {"log", "text/plain; charset=utf-8"},
+    {"apng", "image/apng"},
+    {"bmp", "image/bmp"},
+    {"tif", "image/tiff"},
+    {"tiff", "image/tiff"},
+    {"heic", "image/heic"},
+    {"ttf", "font/ttf"},
+    {"otf", "font/otf"},
+    {"mkv", "video/x-matroska"},
+    {"mov", "video/quicktime"},
+    {"ogv", "video/ogg"},
+    {"aac", "audio/aac"},
+    {"oga", "audio/ogg"},
+    {"epub", "application/epub+zip"},
 }};
 
-constexpr size_t kLongestExt = 5;
+constexpr size_t kLongestExt = 11;  // "webmanifest"
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
