@@ -563,6 +563,8 @@ void StaticFiles::handle(const conn::Request& request, conn::Response& response)
 
   const std::string_view rel = relative_path(request);
   if (!options_.dotfiles && has_dot_segment(rel)) return write_error(response, Status::NotFound);
+  // The target decoder refuses %00 already; a NUL would cut the name the kernel sees.
+  if (rel.find('\0') != std::string_view::npos) return write_error(response, Status::NotFound);
 
   // NUL-terminated name beneath the root, with room for the index name and a
   // precompressed suffix.
