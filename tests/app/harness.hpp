@@ -4,10 +4,14 @@
 // loop, no connection: the app layer alone.
 #pragma once
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
+#include <cstdlib>
+#include <ctime>
 #include <string>
 #include <string_view>
 
@@ -132,5 +136,38 @@ inline std::string request(std::string_view method, std::string_view target, std
   if (!body.empty()) s += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   return s + "\r\n" + std::string(body);
 }
+
+// A temporary directory tree, removed at the end.
+class TempTree {
+public:
+  TempTree() {
+    char tmpl[] = "/tmp/hs_app_test_XXXXXX";
+    const char* made = ::mkdtemp(tmpl);
+    EXPECT_NE(made, nullptr);
+    base_ = made ? made : "/nonexistent";
+  }
+  ~TempTree() { (void)std::system(("rm -rf '" + base_ + "'").c_str()); }
+  const std::string& base() const { return base_; }
+  std::string path(const std::string& rel) const { return base_ + "/" + rel; }
+  // Writes `content` to rel; with mtime != 0 also sets its modification time.
+  void file(const std::string& rel, const std::string& content, time_t mtime_seconds = 0) const {
+    const int fd = ::open(path(rel).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0) << rel;
+    ASSERT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
+    ::close(fd);
+    if (mtime_seconds != 0) mtime(rel, mtime_seconds);
+  }
+  void dir(const std::string& rel) const { ASSERT_EQ(::mkdir(path(rel).c_str(), 0755), 0) << rel; }
+  void link(const std::string& target, const std::string& rel) const {
+    ASSERT_EQ(::symlink(target.c_str(), path(rel).c_str()), 0) << rel;
+  }
+  void mtime(const std::string& rel, time_t t) const {
+    timespec times[2] = {{t, 0}, {t, 0}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, path(rel).c_str(), times, 0), 0);
+  }
+
+private:
+  std::string base_;
+};
 
 }  // namespace hs::app::testing

@@ -25,36 +25,7 @@ namespace {
 using testing::run;
 using testing::request;
 
-// A temporary directory tree, removed at the end.
-class TempTree {
-public:
-  TempTree() {
-    char tmpl[] = "/tmp/hs_app_test_XXXXXX";
-    const char* made = ::mkdtemp(tmpl);
-    EXPECT_NE(made, nullptr);
-    base_ = made ? made : "/nonexistent";
-  }
-  ~TempTree() { (void)std::system(("rm -rf '" + base_ + "'").c_str()); }
-  const std::string& base() const { return base_; }
-  std::string path(const std::string& rel) const { return base_ + "/" + rel; }
-  void file(const std::string& rel, const std::string& content) const {
-    const int fd = ::open(path(rel).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    ASSERT_GE(fd, 0) << rel;
-    ASSERT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
-    ::close(fd);
-  }
-  void dir(const std::string& rel) const { ASSERT_EQ(::mkdir(path(rel).c_str(), 0755), 0) << rel; }
-  void link(const std::string& target, const std::string& rel) const {
-    ASSERT_EQ(::symlink(target.c_str(), path(rel).c_str()), 0) << rel;
-  }
-  void mtime(const std::string& rel, time_t t) const {
-    timespec times[2] = {{t, 0}, {t, 0}};
-    ASSERT_EQ(::utimensat(AT_FDCWD, path(rel).c_str(), times, 0), 0);
-  }
-
-private:
-  std::string base_;
-};
+using testing::TempTree;
 
 class StaticFilesTest : public ::testing::Test {
 protected:

@@ -22,34 +22,7 @@ namespace {
 using testing::request;
 using testing::run;
 
-class Tree {
-public:
-  Tree() {
-    char tmpl[] = "/tmp/hs_static_http_XXXXXX";
-    const char* made = ::mkdtemp(tmpl);
-    EXPECT_NE(made, nullptr);
-    base_ = made ? made : "/nonexistent";
-  }
-  ~Tree() { (void)std::system(("rm -rf '" + base_ + "'").c_str()); }
-  std::string path(const std::string& rel) const { return base_ + "/" + rel; }
-  void file(const std::string& rel, const std::string& content, time_t mtime = 0) const {
-    const int fd = ::open(path(rel).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    ASSERT_GE(fd, 0) << rel;
-    ASSERT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
-    ::close(fd);
-    if (mtime != 0) {
-      timespec times[2] = {{mtime, 0}, {mtime, 0}};
-      ASSERT_EQ(::utimensat(AT_FDCWD, path(rel).c_str(), times, 0), 0);
-    }
-  }
-  void dir(const std::string& rel) const { ASSERT_EQ(::mkdir(path(rel).c_str(), 0755), 0) << rel; }
-  void link(const std::string& target, const std::string& rel) const {
-    ASSERT_EQ(::symlink(target.c_str(), path(rel).c_str()), 0) << rel;
-  }
-
-private:
-  std::string base_;
-};
+using Tree = testing::TempTree;
 
 std::string digits(size_t n) {
   std::string s(n, '0');
