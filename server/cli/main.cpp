@@ -77,7 +77,8 @@ int main(int argc, char** argv) {
   bench->add_option("-d,--duration", bo.duration, "Run time: 10s, 500ms, 2m (default 10s; embedded: 3s per scenario)");
   bench->add_option("-n,--requests", bo.requests, "Stop after this many requests answered or failed");
   bench->add_option("--pipeline", bo.pipeline, "Requests in flight per connection")->capture_default_str();
-  bench->add_option("-H,--header", bo.headers, "Extra request header 'Name: value' (repeatable)");
+  bench->add_option("-H,--header", bo.headers, "Extra request header 'Name: value' (repeatable)")
+      ->allow_extra_args(false);
   bench->add_option("--method", bo.method, "Request method")->capture_default_str();
   bench->add_option("--body", bo.body, "Request body (sent with Content-Length)");
   bench->add_option("--rate", bo.rate, "Constant rate in requests/s over all connections; latency from each request's due time");
@@ -88,6 +89,7 @@ int main(int argc, char** argv) {
   bench->add_flag("!--no-progress", bo.progress, "No live progress line (it is shown only on a terminal anyway)");
   bench->add_option("--hold-idle", bo.hold_idle, "Open N keep-alive connections, one request each, and hold them for -d (default 60s)");
   bench->add_option("--compaction", bo.compaction, "Embedded scenarios: the server's compaction modes to run")
+      ->allow_extra_args(false)
       ->check(CLI::IsMember({"memmove", "readv"}));
 
   hs::client::PipelineOptions po;
