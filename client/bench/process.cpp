@@ -55,6 +55,14 @@ bool ServerProcess::start(const std::vector<std::string>& args, std::string& err
   std::vector<char*> argv;
   for (std::string& w : words) argv.push_back(w.data());
   argv.push_back(nullptr);
+  // A benchmark run as root serves a generated temporary docroot on loopback:
+  // allow that (serve refuses root without --user unless told otherwise).
+  std::vector<char*> envp;
+  static char allow_root[] = "HOMESERVE_ALLOW_ROOT=1";
+  for (char** e = environ; *e != nullptr; ++e)
+    if (std::strncmp(*e, "HOMESERVE_ALLOW_ROOT=", 21) != 0) envp.push_back(*e);
+  envp.push_back(allow_root);
+  envp.push_back(nullptr);
   char exe[4096];
   const ssize_t len = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (len <= 0) {
@@ -76,7 +84,7 @@ bool ServerProcess::start(const std::vector<std::string>& args, std::string& err
   }
   if (pid == 0) {
     ::dup2(out[1], STDOUT_FILENO);
-    ::execv(exe, argv.data());
+    ::execve(exe, argv.data(), envp.data());
     _exit(127);
   }
   ::close(out[1]);
