@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "net/listener.hpp"
+#include "net/log_reopen.hpp"
+#include "net/socket_activation.hpp"
 
 namespace hs::net {
 
@@ -134,7 +136,10 @@ bool Server::start(const ServerConfig& config, const ServiceFactory& services, s
   for (uint32_t w = 0; w < config.workers; ++w) {
     std::vector<Fd> fds;
     for (Address& a : bound_) {
-      ListenResult r = open_listener(a, config.backlog);  // port 0 resolved by the first worker
+      // port 0 resolved by the first worker; inherited sockets are shared by all
+      ListenResult r = config.inherited.empty()
+                           ? open_listener(a, config.backlog)
+                           : adopt_listener(config.inherited[static_cast<size_t>(&a - bound_.data())]);
       if (!r.fd) {
         char text[80];
         format_address(a, text, sizeof text);
@@ -192,7 +197,9 @@ int Server::run() {
       ++done;
     });
   }
-  wait_for_stop_signal();
+  // SIGHUP (logrotate) reopens the access log; the other signals stop.
+  for (int sig = wait_for_stop_signal(); sig == SIGHUP; sig = wait_for_stop_signal())
+    reopen_access_log(log_fd_, config_.access_log);
   stop_.raise();
   // The workers drain (bounded by --shutdown-timeout); a second signal ends
   // the process at once.

@@ -24,6 +24,9 @@ struct ServerConfig {
   uint32_t workers = 1;
   WorkerConfig worker;              // per worker
   std::string access_log = "off";   // "off", "-" (stdout) or a file path (appended)
+  // Socket activation: listening sockets from systemd (not owned) used instead
+  // of binding; `listen` then holds their addresses, in the same order.
+  std::vector<int> inherited;
   int backlog = 1024;
 };
 

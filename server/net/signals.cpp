@@ -17,6 +17,7 @@ sigset_t stop_set() {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGUSR2);
+  sigaddset(&set, SIGHUP);  // reopen the access log (logrotate)
   return set;
 }
 

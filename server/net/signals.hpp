@@ -8,11 +8,12 @@
 
 namespace hs::net {
 
-// Call before starting any thread: ignores SIGPIPE and blocks SIGTERM, SIGINT
-// and SIGUSR2 (so threads started afterwards inherit the mask).
+// Call before starting any thread: ignores SIGPIPE and blocks SIGTERM, SIGINT,
+// SIGHUP and SIGUSR2 (so threads started afterwards inherit the mask).
 void block_stop_signals();
 
-// Waits for SIGTERM, SIGINT, or SIGUSR2 (a worker failed); returns the signal.
+// Waits for SIGTERM, SIGINT, SIGHUP (reopen the access log) or SIGUSR2 (a
+// worker failed); returns the signal.
 int wait_for_stop_signal();
 
 // Like wait_for_stop_signal, for at most `timeout_ms`; 0 when none came.
