@@ -7,6 +7,7 @@
 
 #include "client/bench/options.hpp"
 #include "cli/serve.hpp"
+#include "cli/version.hpp"
 #include "client/flood/flood.hpp"
 #include "client/pipeline/pipeline.hpp"
 #include "client/probe/probe.hpp"
@@ -21,7 +22,7 @@ int main(int argc, char** argv) {
   CLI::App app{"homeserve: a small, fast HTTP/1.1 server with a resource footprint fixed at start-up"};
   app.fallthrough();
   app.require_subcommand(0, 1);
-  app.set_version_flag("--version", std::string("homeserve ") + HS_VERSION);
+  app.set_version_flag("--version", hs::cli::version_text());
 
   app.set_config("--config", "", "Read options from a TOML/INI file ([serve] section for serve's options)");
   app.allow_config_extras(CLI::config_extras_mode::error);
@@ -68,6 +69,10 @@ int main(int argc, char** argv) {
   serve->add_option("--inline-max", so.inline_max, "Files up to this size leave with the head in one write (capped by the responder)")
       ->transform(CLI::AsSizeValue(false))
       ->default_str("4k");
+  serve->add_option("--user", so.user, "Once bound, drop root privileges to this user (name or uid)");
+  serve->add_option("--group", so.group, "With --user: this group instead of the user's primary group");
+  serve->add_flag("--allow-root", so.allow_root, "Serve as root without --user (refused otherwise)")
+      ->envname("HOMESERVE_ALLOW_ROOT");
 
   hs::client::bench::Options bo;
   auto* bench = app.add_subcommand("bench", "Load generator: measure a server (no URL: the embedded readv/memmove scenarios)");

@@ -6,9 +6,15 @@
 #include <memory>
 
 #include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include "app/app.hpp"
+#include "net/privileges.hpp"
 #include "net/server.hpp"
+#include "net/service_notify.hpp"
+#include "net/socket_activation.hpp"
 #include "net/status_probe.hpp"
 
 namespace hs::cli {
@@ -65,6 +71,29 @@ int serve(const ServeOptions& o) {
   std::string error = net::validate(config);
   if (!error.empty()) return fail(kStartError, error);
 
+  // Started by systemd with its sockets (LISTEN_FDS): they replace --listen.
+  std::vector<net::Fd> inherited;
+  std::vector<net::Address> inherited_at;
+  if (!net::take_inherited_listeners(inherited, inherited_at, error)) return fail(kStartError, error);
+  if (!inherited.empty()) {
+    config.listen = inherited_at;
+    for (const net::Fd& fd : inherited) config.inherited.push_back(fd.get());
+  }
+  // Root: only to bind and then leave (--user), or when asked for.
+  net::Identity identity;
+  if (!o.group.empty() && o.user.empty()) return fail(kUsageError, "--group needs --user");
+  if (!o.user.empty() && !net::resolve_identity(o.user, o.group, identity, error)) return fail(kUsageError, error);
+  if (net::running_as_root()) {
+    if (o.user.empty() && !o.allow_root)
+      return fail(kUsageError,
+                  "refusing to serve as root: give --user NAME to drop privileges after binding "
+                  "(or --allow-root to serve as root anyway)");
+    if (!o.user.empty() && identity.uid == 0 && !o.allow_root)
+      return fail(kUsageError, "--user " + o.user + " is root: give an unprivileged user (or --allow-root)");
+  } else if (!o.user.empty() && (identity.uid != ::getuid() || identity.gid != ::getgid())) {
+    return fail(kUsageError, "--user needs root to change identity (running as uid " + std::to_string(::getuid()) + ")");
+  }
+
   // One App per worker: shared nothing, and each status probe reports its own worker.
   app::Config app_config;
   app_config.docroot = o.dir;
@@ -105,9 +134,15 @@ int serve(const ServeOptions& o) {
       }
     }
   }
+  // Sockets bound and the access log open: leave root before any thread starts.
+  if (!o.user.empty() && net::running_as_root() && !net::drop_privileges(identity, error))
+    return fail(kStartError, "cannot drop privileges to " + o.user + ": " + error);
   const std::string line = server.startup_line();
   std::fprintf(stdout, "%s\n", line.c_str());
   std::fflush(stdout);
+  // Type=notify: ready once the pools are reserved and the sockets listen.
+  if (const int e = net::notify_service_manager("READY=1\nSTATUS=" + line))
+    std::fprintf(stderr, "homeserve: cannot notify the service manager (NOTIFY_SOCKET): %s\n", std::strerror(e));
   return server.run();
 }
 

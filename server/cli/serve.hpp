@@ -34,6 +34,10 @@ struct ServeOptions {
   std::string cache_control;
   uint64_t file_cache = 256;
   uint64_t inline_max = 4 * 1024;
+  // Running as a service (issue 7).
+  std::string user;   // drop to this user after binding (root only)
+  std::string group;  // and this group (default: the user's primary group)
+  bool allow_root = false;
 };
 
 // Runs the server until SIGTERM/SIGINT. Prints the start-up line on stdout, a
