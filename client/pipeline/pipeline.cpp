@@ -2,6 +2,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -27,9 +28,16 @@ public:
     first_diff_ = -1;
   }
   void on_body(std::string_view piece) override {
-    for (size_t i = 0; i < piece.size() && first_diff_ < 0; ++i) {
-      const size_t at = offset_ + i;
-      if (at >= body_->size() || (*body_)[at] != piece[i]) first_diff_ = static_cast<long long>(at);
+    if (first_diff_ < 0) {
+      const size_t have = offset_ < body_->size() ? body_->size() - offset_ : 0;
+      const size_t n = std::min(have, piece.size());
+      if (n > 0 && std::memcmp(body_->data() + offset_, piece.data(), n) != 0) {
+        size_t i = 0;
+        while (body_->data()[offset_ + i] == piece[i]) ++i;  // a difference exists below n
+        first_diff_ = static_cast<long long>(offset_ + i);
+      } else if (n < piece.size()) {
+        first_diff_ = static_cast<long long>(offset_ + n);  // longer than expected
+      }
     }
     offset_ += piece.size();
   }

@@ -17,6 +17,14 @@ using test::TinyServer;
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
+// Runs a tool; a sanitizer report on its stderr fails the test (under ASan a
+// report exits 1, which some tests expect for other reasons).
+RunResult run_tool(const std::vector<std::string>& args, Ms timeout) {
+  RunResult r = run_homeserve(args, timeout);
+  EXPECT_FALSE(has(r.err, "Sanitizer") || has(r.err, "runtime error:")) << r.err;
+  return r;
+}
+
 std::string url(uint16_t port, const std::string& path) { return "http://127.0.0.1:" + std::to_string(port) + path; }
 
 class Tools : public ::testing::TestWithParam<const char*> {
@@ -42,7 +50,7 @@ INSTANTIATE_TEST_SUITE_P(Compaction, Tools, ::testing::Values("memmove", "readv"
 
 TEST_P(Tools, PipelinePassesInOrderOverSeveralTargetsWritesAndRounds) {
   ASSERT_TRUE(start({}));
-  const RunResult r = run_homeserve({"pipeline", url(server.port(), "/a.txt"), "-n", "100", "--paths",
+  const RunResult r = run_tool({"pipeline", url(server.port(), "/a.txt"), "-n", "100", "--paths",
                                      "/b.txt,sub/c.bin", "--depth", "7", "--repeat", "3"},
                                     Ms(30000));
   EXPECT_EQ(r.status, 0) << r.out << r.err;
@@ -51,7 +59,7 @@ TEST_P(Tools, PipelinePassesInOrderOverSeveralTargetsWritesAndRounds) {
 
 TEST_P(Tools, PipelineWithOneTargetAddsUnlikeNeighbours) {
   ASSERT_TRUE(start({}));
-  const RunResult r = run_homeserve({"pipeline", url(server.port(), "/b.txt"), "-n", "64"}, Ms(30000));
+  const RunResult r = run_tool({"pipeline", url(server.port(), "/b.txt"), "-n", "64"}, Ms(30000));
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_TRUE(has(r.out, "target HEAD /b.txt")) << r.out;
   EXPECT_TRUE(has(r.out, "-> 404")) << r.out;
@@ -60,7 +68,7 @@ TEST_P(Tools, PipelineWithOneTargetAddsUnlikeNeighbours) {
 TEST_P(Tools, PipelineBadAtGetsTheAnswersBeforeA400AndTheClose) {
   ASSERT_TRUE(start({}));
   const RunResult r =
-      run_homeserve({"pipeline", url(server.port(), "/a.txt"), "-n", "20", "--bad-at", "9", "--repeat", "2"},
+      run_tool({"pipeline", url(server.port(), "/a.txt"), "-n", "20", "--bad-at", "9", "--repeat", "2"},
                     Ms(30000));
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_TRUE(has(r.out, "answers 1-8 in order, 400 for request 9, then the close")) << r.out;
@@ -69,7 +77,7 @@ TEST_P(Tools, PipelineBadAtGetsTheAnswersBeforeA400AndTheClose) {
 TEST_P(Tools, FloodSees429sAndAHealthyServerAfterwards) {
   ASSERT_TRUE(start({"--max-connections", "8"}));
   const RunResult r =
-      run_homeserve({"flood", url(server.port(), "/b.txt"), "--connections", "40", "--hold", "0.5"}, Ms(30000));
+      run_tool({"flood", url(server.port(), "/b.txt"), "--connections", "40", "--hold", "0.5"}, Ms(30000));
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_TRUE(has(r.out, "status 200")) << r.out;
   EXPECT_TRUE(has(r.out, "status 429")) << r.out;
@@ -86,7 +94,7 @@ TEST_P(Tools, FloodSees429sAndAHealthyServerAfterwards) {
 
 TEST_P(Tools, ProbePassesAgainstHomeserve) {
   ASSERT_TRUE(start({"--max-connections", "8", "--header-timeout", "1", "--max-pipeline", "4"}));
-  const RunResult r = run_homeserve({"probe", url(server.port(), "/b.txt"), "--max-connections", "8",
+  const RunResult r = run_tool({"probe", url(server.port(), "/b.txt"), "--max-connections", "8",
                                      "--header-timeout", "1", "--max-pipeline", "4"},
                                     Ms(60000));
   EXPECT_EQ(r.status, 0) << r.out << r.err;
@@ -99,7 +107,7 @@ TEST_P(Tools, ProbePassesAgainstHomeserve) {
 TEST_P(Tools, ProbeFailsWhenTheLimitsGivenAreNotTheServers) {
   // The server allows 80 connections; told 8, the probe sees no 429 and says so.
   ASSERT_TRUE(start({"--max-connections", "80"}));
-  const RunResult r = run_homeserve(
+  const RunResult r = run_tool(
       {"probe", url(server.port(), "/b.txt"), "--max-connections", "8", "--only", "connections"}, Ms(60000));
   EXPECT_EQ(r.status, 1) << r.out << r.err;
   EXPECT_TRUE(has(r.out, "FAIL connections")) << r.out;
@@ -114,7 +122,7 @@ TEST(ToolsAgainstTinyServers, PipelineCatchesAReorderedAnswer) {
                    },
                    4});
   const RunResult r =
-      run_homeserve({"pipeline", tiny.url("/one"), "--paths", "/two,/three", "-n", "9"}, Ms(30000));
+      run_tool({"pipeline", tiny.url("/one"), "--paths", "/two,/three", "-n", "9"}, Ms(30000));
   EXPECT_EQ(r.status, 1) << r.out << r.err;
   EXPECT_TRUE(has(r.out, "FAIL in round 1: response 5 of 9 (to GET /two): expected status 200, got 200") ||
               has(r.out, "response 5 of 9 (to GET /two): expected a 2-byte body, got 3 bytes"))
@@ -126,7 +134,7 @@ TEST(ToolsAgainstTinyServers, ProbeFailsAgainstAServerThatAnswers200ToEverything
   TinyServer tiny({[](std::string_view head, size_t) {
     return TinyServer::response(200, "fine", TinyServer::is_head(head));
   }});
-  const RunResult r = run_homeserve({"probe", tiny.url("/"), "--max-connections", "8", "--header-timeout", "0.2",
+  const RunResult r = run_tool({"probe", tiny.url("/"), "--max-connections", "8", "--header-timeout", "0.2",
                                      "--timeout", "2"},
                                     Ms(60000));
   EXPECT_EQ(r.status, 1) << r.out << r.err;
@@ -137,12 +145,28 @@ TEST(ToolsAgainstTinyServers, ProbeFailsAgainstAServerThatAnswers200ToEverything
 
 TEST(ToolsAgainstTinyServers, FloodFailsWhenTheServerStopsAnswering) {
   TinyServer tiny({[](std::string_view, size_t) { return std::string(); }});  // reads, never answers
-  const RunResult r = run_homeserve({"flood", tiny.url("/"), "--connections", "10", "--hold", "0", "--timeout",
+  const RunResult r = run_tool({"flood", tiny.url("/"), "--connections", "10", "--hold", "0", "--timeout",
                                      "0.5", "--fresh-timeout", "0.5"},
                                     Ms(30000));
   EXPECT_EQ(r.status, 1) << r.out << r.err;
   EXPECT_TRUE(has(r.out, "fresh request during the hold: no response: timeout")) << r.out;
   EXPECT_TRUE(has(r.err, "flood: 10 of 10 connections got no expected answer")) << r.err;
+}
+
+TEST(ToolsUsage, FloodSaysWhenItCannotRaiseTheDescriptorLimit) {
+  // A hard limit of 64 and no CAP_SYS_RESOURCE (dropped from the bounding set
+  // where setpriv exists, for a root test runner).
+  int status = -1;
+  const std::string out =
+      shell(std::string("ulimit -n 64 && if command -v setpriv >/dev/null; then "
+                        "exec setpriv --bounding-set=-sys_resource ") +
+                HS_BINARY + " flood http://127.0.0.1:1/ --connections 500 2>&1; else exec " + HS_BINARY +
+                " flood http://127.0.0.1:1/ --connections 500 2>&1; fi",
+            &status);
+  EXPECT_EQ(status, 1) << out;
+  EXPECT_TRUE(has(out, "flood: need 564 descriptors but the limit is 64 (hard 64)")) << out;
+  EXPECT_TRUE(has(out, "ulimit -Hn")) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
 }
 
 TEST(ToolsUsage, BadCommandLinesExit2WithOneLine) {
@@ -162,7 +186,7 @@ TEST(ToolsUsage, BadCommandLinesExit2WithOneLine) {
       {{"probe", "http://127.0.0.1:1/", "--buffer-size", "lots"}, ""},
   };
   for (const Row& row : rows) {
-    const RunResult r = run_homeserve(row.args, Ms(10000));
+    const RunResult r = run_tool(row.args, Ms(10000));
     EXPECT_EQ(r.status, 2) << row.args[0] << " " << (row.args.size() > 1 ? row.args[1] : "") << "\n" << r.err;
     EXPECT_TRUE(has(r.err, row.says)) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
