@@ -20,6 +20,8 @@ constexpr int64_t kHousekeeping = 100'000'000;     // timeouts checked every 100
 constexpr int64_t kRetryDelay = 10'000'000;        // before reconnecting after a connect error
 constexpr int kReadRounds = 16;                    // reads per readable event before yielding
 constexpr size_t kMaxEvents = 256;
+constexpr uint64_t kDiscardFrom = 64 * 1024;      // body bytes left from which recv(MSG_TRUNC) drops them uncopied
+constexpr uint64_t kDiscardMax = uint64_t{1} << 30;
 using Event = ResponseFramer::Event;
 
 int epoll_wait_ns(int ep, epoll_event* events, int n, int64_t timeout_ns) {
@@ -72,6 +74,7 @@ struct Loop::Conn {
   char* carry = nullptr;     // kCarry bytes
   int64_t last_progress = 0;
   int64_t retry_at = 0;      // closed, to be opened again at this time
+  uint64_t body_left = 0;    // Content-Length body bytes still to come
 };
 
 Loop::Loop() = default;
@@ -240,13 +243,23 @@ void Loop::on_readable(Conn& c, int64_t& now, bool hangup) {
   int round = 0;
   for (; round < kReadRounds; ++round) {
     const size_t have = c.carry_len;
+    // Inside a long Content-Length body the bytes only need counting: the
+    // kernel drops them without copying (TCP's MSG_TRUNC), never past the body.
+    const bool discard = c.body_left >= kDiscardFrom && have == 0;
+    const size_t ask = discard ? static_cast<size_t>(std::min(c.body_left, kDiscardMax)) : cap - have;
     if (have > 0) std::memcpy(buf, c.carry, have);
-    const ssize_t n = ::read(c.fd, buf + have, cap - have);
+    const ssize_t n = discard ? ::recv(c.fd, nullptr, ask, MSG_TRUNC) : ::read(c.fd, buf + have, ask);
     if (n > 0) {
       now = now_ns();
       counters_.bytes += static_cast<uint64_t>(n);
       c.last_progress = now;
-      const size_t total = have + static_cast<size_t>(n);
+      size_t total = have + static_cast<size_t>(n);
+      if (discard) {  // the framer counts body bytes without reading them: feed it buffer-sized views
+        for (size_t k; total > cap; total -= k) {
+          k = cap;
+          if (frame(c, buf, k, now, completed) == SIZE_MAX) return;
+        }
+      }
       const size_t left = frame(c, buf, total, now, completed);
       if (left == SIZE_MAX) return;  // failed: closed (and maybe opened again)
       if (c.close_after) {
@@ -261,7 +274,7 @@ void Loop::on_readable(Conn& c, int64_t& now, bool hangup) {
       c.carry_len = static_cast<uint32_t>(left);
       // A short read drained the socket: a later byte or FIN is a new edge. A FIN
       // that came with this data (hangup) is read now: no edge will follow.
-      if (static_cast<size_t>(n) < cap - have && !hangup) break;
+      if (static_cast<size_t>(n) < ask && !hangup) break;
       continue;
     }
     if (n == 0) {
@@ -292,8 +305,13 @@ size_t Loop::frame(Conn& c, const char* data, size_t len, int64_t now, uint32_t&
     switch (s.event) {
       case Event::need_more: return len - off;
       case Event::head:
-      case Event::body: break;
+        c.body_left = c.framer.info().body == BodyKind::length ? c.framer.info().content_length : 0;
+        break;
+      case Event::body:
+        c.body_left -= std::min<uint64_t>(c.body_left, s.body.size());
+        break;
       case Event::complete:
+        c.body_left = 0;
         if (c.framer.info().status < 200) break;  // 1xx: the final answer follows
         on_response(c, now);
         ++completed;
@@ -458,6 +476,7 @@ void Loop::close(Conn& c, int64_t now, bool retry_later) {
   c.in_flight = c.want = 0;
   c.ring_head = 0;
   c.carry_len = 0;
+  c.body_left = 0;
   c.out = nullptr;
   c.out_left = 0;
   c.connecting = false;

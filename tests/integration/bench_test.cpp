@@ -58,6 +58,7 @@ protected:
   void SetUp() override {
     dir.write("small.txt", std::string(1024, 's'));
     dir.write("other.txt", std::string(3000, 'o'));
+    dir.write("large.bin", std::string(300 * 1024, 'l'));
     std::string failure;
     ASSERT_TRUE(server.start({dir.path()}, &failure)) << failure;
   }
@@ -94,6 +95,21 @@ TEST_F(Bench, PipelinedAndRoundRobinOverUrls) {
   EXPECT_EQ(j.integer({"pipeline"}), 8);
   // Both files were asked for: more bytes than 500 of the small one alone.
   EXPECT_GT(j.integer({"bytes"}), 500 * 1024 + 100 * 2000);
+}
+
+TEST_F(Bench, LargeBodiesPipelinedBetweenSmallOnes) {
+  // Long Content-Length bodies are counted without being copied (MSG_TRUNC);
+  // the small answers pipelined behind them must still frame exactly.
+  const RunResult r = run_homeserve({"bench", "-n", "90", "-c", "2", "--pipeline", "4", "--json",
+                                     url(server.port(), "/large.bin"), url(server.port(), "/small.txt")},
+                                    Ms(30000));
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const Json j(r.out);
+  ASSERT_TRUE(j.ok()) << r.out;
+  EXPECT_EQ(j.integer({"responses"}), 90);
+  EXPECT_EQ(j.integer({"errors", "total"}), 0);
+  EXPECT_GE(j.integer({"bytes"}), 45 * (300 * 1024 + 1024));
+  EXPECT_LT(j.integer({"bytes"}), 45 * (300 * 1024 + 1024) + 90 * 1024);  // plus heads
 }
 
 TEST_F(Bench, UnexpectedStatusIsAnError) {
@@ -252,6 +268,18 @@ TEST(BenchFraming, BodyShorterThanAnnouncedIsAFramingError) {
   EXPECT_EQ(j.integer({"responses"}), 0);
   EXPECT_EQ(j.integer({"errors", "framing"}), 5) << r.out;
   EXPECT_EQ(j.integer({"errors", "total"}), 5);
+}
+
+TEST(BenchFraming, LongBodyCutShortIsAFramingError) {
+  TinyServer tiny("HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n" + std::string(200 * 1024, 'x'),
+                  /*close_after=*/true);
+  ASSERT_NE(tiny.port(), 0);
+  const RunResult r = run_homeserve({"bench", "-n", "3", "-c", "1", "--json", url(tiny.port(), "/")}, Ms(30000));
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  const Json j(r.out);
+  ASSERT_TRUE(j.ok()) << r.out;
+  EXPECT_EQ(j.integer({"responses"}), 0);
+  EXPECT_EQ(j.integer({"errors", "framing"}), 3) << r.out;
 }
 
 TEST(BenchFraming, BodyLongerThanAnnouncedIsAFramingError) {
