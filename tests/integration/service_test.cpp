@@ -762,6 +762,65 @@ TEST(Service, UnitsPassSystemdAnalyzeVerify) {
   EXPECT_EQ(out, "") << "systemd-analyze has remarks";
 }
 
+TEST(Service, CmakeInstallPutsEveryFileInPlace) {
+  TempDir dest;
+  int status = 0;
+  const std::string out = shell("DESTDIR='" + dest.path() + "' cmake --install '" HS_BUILD_DIR
+                                "' --prefix /opt/hs 2>&1",
+                                &status);
+  ASSERT_EQ(status, 0) << out;
+  for (const char* path : {"/opt/hs/bin/homeserve", "/opt/hs/share/man/man1/homeserve.1.gz",
+                           "/etc/homeserve/homeserve.toml", "/etc/logrotate.d/homeserve",
+                           "/opt/hs/lib/systemd/system/homeserve.service", "/opt/hs/lib/systemd/system/homeserve.socket"})
+    EXPECT_TRUE(exists(dest.path() + path)) << path << "\n" << out;
+  // The unit names the binary where it was installed.
+  EXPECT_EQ(unit_value(read_file(dest.path() + "/opt/hs/lib/systemd/system/homeserve.service"), "ExecStart"),
+            "/opt/hs/bin/homeserve --config /etc/homeserve/homeserve.toml serve");
+  EXPECT_EQ(read_file(dest.path() + "/etc/homeserve/homeserve.toml"), read_file(kDist + "/homeserve.toml"));
+}
+
+TEST(Service, ShippedLogrotateRotatesWithoutLosingALine) {
+  if (!have_program("logrotate")) {
+    if (std::getenv("HS_REQUIRE_SHARED") != nullptr) FAIL() << "logrotate is missing (scripts/setup)";
+    GTEST_SKIP() << "logrotate is missing (Debian package logrotate)";
+  }
+  TempDir dir;
+  dir.write("www/a.txt", "a\n");
+  const std::string logs = dir.path() + "/log";
+  ::mkdir(logs.c_str(), 0755);
+  Server s;
+  std::string why;
+  ASSERT_TRUE(s.start({dir.path() + "/www", "--access-log", logs + "/access.log"}, &why)) << why;
+  // /etc/logrotate.d/homeserve as shipped, pointed at this log and this
+  // server (systemctl kill stands for kill -HUP PID).
+  std::string conf = read_file(kDist + "/homeserve.logrotate");
+  const std::string pattern = "/var/log/homeserve/*.log";
+  ASSERT_NE(conf.find(pattern), std::string::npos);
+  conf.replace(conf.find(pattern), pattern.size(), logs + "/*.log");
+  const size_t post = conf.find("postrotate\n"), end = conf.find("endscript");
+  ASSERT_TRUE(post != std::string::npos && end != std::string::npos);
+  conf.replace(post + 11, end - post - 11, "\t\tkill -HUP " + std::to_string(s.pid()) + "\n\t");
+  dir.write("logrotate.conf", conf);
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(status_of(s.port(), "/a.txt"), 200);
+  const auto wait_for = [](auto done) {
+    const auto deadline = Clock::now() + Ms(5000);
+    while (!done() && Clock::now() < deadline) ::poll(nullptr, 0, 10);
+    return done();
+  };
+  ASSERT_TRUE(wait_for([&] { return count_lines(read_file(logs + "/access.log")) == 10; }));
+  int status = 0;
+  const std::string out = shell("logrotate -f -s '" + dir.path() + "/state' '" + dir.path() + "/logrotate.conf' 2>&1",
+                                &status);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_EQ(count_lines(read_file(logs + "/access.log.1")), 10u);  // delaycompress: readable until next time
+  ASSERT_TRUE(wait_for([&] { return exists(logs + "/access.log"); })) << "not reopened";
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(status_of(s.port(), "/a.txt"), 200);
+  EXPECT_TRUE(wait_for([&] { return count_lines(read_file(logs + "/access.log")) == 5; }));
+  EXPECT_EQ(count_lines(read_file(logs + "/access.log.1")), 10u);
+  s.signal(SIGTERM);
+  EXPECT_EQ(s.wait_exit(Ms(10000)), 0);
+}
+
 // ---- the Debian package -----------------------------------------------------------
 
 // dpkg --purge at the end, whatever happened in between.
