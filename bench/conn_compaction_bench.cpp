@@ -228,7 +228,7 @@ void register_all() {
                               {"BM_Readv_2k", BM_Readv_2k, kArrival2k},       {"BM_Mirrored_2k", BM_Mirrored_2k, kArrival2k}};
   for (const Variant& v : variants) {
     auto* b = benchmark::RegisterBenchmark(v.name, v.fn);
-    b->MinTime(0.1);
+    b->MinTime(0.2);
     for (int64_t size : kSizes)
       for (int64_t leftover : kLeftovers)
         if (valid(size, leftover, v.arrival)) b->Args({size, leftover});
