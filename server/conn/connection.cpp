@@ -49,7 +49,7 @@ void Connection::open(Context& ctx, std::span<Responder*> queue_storage, Millis 
   chunked_ = http::ChunkedDecoder{};
   phase_ = Phase::Idle;
   framing_ = http::BodyFraming::None;
-  peer_closed_ = close_now_ = waiting_responder_ = continue_sent_ = false;
+  peer_closed_ = close_now_ = waiting_responder_ = continue_sent_ = no_keep_alive_ = false;
   head_keep_alive_ = true;
   scanned_ = head_bytes_ = 0;
   body_limit_ = 0;
@@ -241,7 +241,7 @@ bool Connection::dispatch(const http::RequestHead& head, Request& req, const Rou
   // A request whose body we skipped cannot be followed by another on this connection.
   const bool skipped_body = consumed == rb_.size() && route.status != Status::None &&
                             head.framing != http::BodyFraming::None;
-  const bool keep_alive = head.keep_alive && !resp.wants_close() && !skipped_body;
+  const bool keep_alive = head.keep_alive && !resp.wants_close() && !skipped_body && !no_keep_alive_;
   finalize(resp, &req, keep_alive);
   if (ctx_->log != nullptr) ctx_->log->record(owner, req, r->status, r->body_len + r->file_remaining);
   if (head.method == http::Method::Head) {  // same fields as GET, no body
@@ -379,8 +379,9 @@ void Connection::finalize(Response& resp, const Request* req, bool keep_alive) {
   ctx_->stats->count_status(http::code(status));
 }
 
-size_t Connection::gather(std::span<Slice> out) const {
+size_t Connection::gather(std::span<Slice> out, bool* file_follows) const {
   size_t n = 0;
+  if (file_follows != nullptr) *file_follows = false;
   for (size_t i = 0; i < queue_.size() && n + 2 <= out.size(); ++i) {
     const Responder* r = const_cast<core::FixedRing<Responder*>&>(queue_).at(i);
     uint32_t sent = r->bytes_sent;

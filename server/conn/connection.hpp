@@ -88,14 +88,19 @@ public:
   // ---- writing ----
   bool wants_write() const { return !queue_.empty(); }
   // Byte slices of the queued responses, in order, up to the first file range
-  // (its head included). Returns the number of slices filled.
-  size_t gather(std::span<Slice> out) const;
+  // (its head included). Returns the number of slices filled; `file_follows`
+  // says whether a file range comes right after them (for MSG_MORE).
+  size_t gather(std::span<Slice> out, bool* file_follows = nullptr) const;
   // The front responder when its bytes are sent and a file range remains.
   Responder* pending_file();
   // n bytes (of gathered slices or of the pending file) reached the socket.
   void on_sent(size_t n, core::Millis now);
   // The file of the front responder shrank: close (never send more than announced).
   void on_file_error() { phase_ = Phase::Closing; close_now_ = true; }
+
+  // Shutdown: the responses not yet built say `Connection: close`, and the
+  // connection closes once they are sent.
+  void stop_keep_alive() { no_keep_alive_ = true; }
 
   // ---- lifetime ----
   // True when the socket should be closed now.
@@ -139,6 +144,7 @@ private:
   bool waiting_responder_ = false;
   bool continue_sent_ = false;
   bool head_keep_alive_ = true;
+  bool no_keep_alive_ = false;
   size_t scanned_ = 0;        // head parser's resume point
   size_t head_bytes_ = 0;     // of the request being received (Body phase)
   uint64_t body_limit_ = 0;   // route's max_body (Body phase)

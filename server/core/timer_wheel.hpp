@@ -3,6 +3,7 @@
 // A deadline further away than one turn stays in its slot for later turns.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 
@@ -92,17 +93,33 @@ public:
     current_ = target;
   }
 
-  // Milliseconds until the next tick boundary when timers are pending, else -1
-  // (an epoll_wait timeout).
+  // Milliseconds until the earliest pending deadline (expire() fires it then),
+  // or -1 when nothing is pending: an epoll_wait timeout. An idle server with
+  // keep-alive connections thus wakes when a timer is due, not every tick.
+  // Cost: the slots up to the first one holding a node due in this turn.
   int wait_hint(Millis now) const {
     if (count_ == 0) return -1;
-    Millis next_tick = (now / tick_ + 1) * tick_;
-    return static_cast<int>(next_tick - now);
+    const int64_t n = static_cast<int64_t>(slots_.size());
+    const int64_t first = std::max<int64_t>(current_, now / tick_);
+    Millis earliest = kNever;
+    for (int64_t t = first; t < first + n; ++t) {
+      const TimerNode& head = slots_[static_cast<size_t>(t) % slots_.size()];
+      for (const TimerNode* node = head.next; node != &head; node = node->next) {
+        if (node->deadline / tick_ <= t) return due_in(node->deadline, now);
+        earliest = std::min(earliest, node->deadline);  // a later turn
+      }
+    }
+    return due_in(earliest, now);
   }
 
   size_t size() const { return count_; }
 
 private:
+  int due_in(Millis deadline, Millis now) const {
+    if (deadline <= now) return 0;
+    return static_cast<int>(std::min<Millis>(deadline - now, 24 * 3600 * 1000));
+  }
+
   std::span<TimerNode> slots_;
   Millis tick_ = 1;
   int64_t current_ = 0;

@@ -429,16 +429,6 @@ Worker::Io Worker::read_some(Slot& s) {
   return Io::Error;
 }
 
-bool Worker::file_follows(const conn::Slice& last) const {
-  // The slice lies in one responder's block: find it by address (the blocks
-  // are ours, carved in init) and see whether a file range comes next.
-  const char* base = responder_mem_.data();
-  if (last.data < base || last.data >= base + responder_mem_.size()) return false;
-  const size_t i = static_cast<size_t>(last.data - base) / config_.limits.responder_size;
-  const conn::Responder& r = const_cast<core::FixedPool<conn::Responder>&>(responder_pool_).at(static_cast<uint32_t>(i));
-  return r.file_remaining > 0;
-}
-
 Worker::Io Worker::write_some(Slot& s) {
   conn::Connection& c = s.conn;
   if (conn::Responder* r = c.pending_file()) {
@@ -465,7 +455,8 @@ Worker::Io Worker::write_some(Slot& s) {
     return Io::Error;
   }
   conn::Slice slices[kMaxSlices];
-  const size_t k = c.gather(slices);
+  bool file_follows = false;
+  const size_t k = c.gather(slices, &file_follows);
   if (k == 0) return Io::Stalled;
   iovec iov[kMaxSlices];
   size_t total = 0;
@@ -478,7 +469,7 @@ Worker::Io Worker::write_some(Slot& s) {
   msg.msg_iovlen = k;
   // A head whose file body follows by sendfile is held back (MSG_MORE) so
   // both leave in the same segment when the file is small.
-  const int flags = MSG_NOSIGNAL | (file_follows(slices[k - 1]) ? MSG_MORE : 0);
+  const int flags = MSG_NOSIGNAL | (file_follows ? MSG_MORE : 0);
   const ssize_t n = ::sendmsg(s.fd, &msg, flags);
   if (n > 0) {
     if (static_cast<size_t>(n) < total) s.writable = false;
@@ -582,7 +573,12 @@ void Worker::begin_drain() {
   if (stop_fd_ >= 0) poller_.remove(stop_fd_);  // level-triggered and never reset
   for (size_t i = 0; i < listener_count_; ++i) listeners_[i].reset();  // stop accepting
   for (size_t i = 0; i < slots_.size(); ++i) {
-    if (slot_pool_.is_in_use(static_cast<uint32_t>(i)) && idle(slots_[i])) close_slot(slots_[i]);
+    if (!slot_pool_.is_in_use(static_cast<uint32_t>(i))) continue;
+    if (idle(slots_[i])) {
+      close_slot(slots_[i]);
+    } else {
+      slots_[i].conn.stop_keep_alive();  // what is still answered says Connection: close
+    }
   }
 }
 

@@ -122,7 +122,6 @@ private:
   void drive(Slot& s);
   Io read_some(Slot& s);
   Io write_some(Slot& s);
-  bool file_follows(const conn::Slice& last) const;
   void start_linger(Slot& s);
   void linger_read(Slot& s);
   void close_slot(Slot& s);

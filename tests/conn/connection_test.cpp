@@ -288,6 +288,19 @@ TEST_P(ConnectionTest, PartialWritesKeepOrder) {
   EXPECT_EQ(list[11].body, "/n/11");
 }
 
+TEST_P(ConnectionTest, StopKeepAliveClosesAfterTheNextResponse) {
+  MemoryPeer peer(limits(), service);
+  peer.send(get("/n/1"), 1);
+  peer.conn.stop_keep_alive();  // shutdown begins
+  EXPECT_FALSE(peer.conn.finished());
+  peer.send(get("/n/2") + get("/n/3"), 2);
+  auto list = responses(peer);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_FALSE(list[0].has_field("Connection: close"));
+  EXPECT_TRUE(list[1].has_field("Connection: close"));
+  EXPECT_TRUE(peer.conn.finished());
+}
+
 TEST_P(ConnectionTest, PeerCloseAfterRequestsStillAnswersThem) {
   MemoryPeer peer(limits(), service);
   peer.send(get("/n/1") + get("/n/2"), 1);

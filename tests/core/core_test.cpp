@@ -74,6 +74,24 @@ TEST(TimerWheel, FiresOnlyDueTimersIncludingLaterTurns) {
   EXPECT_EQ(wheel.wait_hint(1000), -1);
 }
 
+TEST(TimerWheel, WaitHintPointsAtTheEarliestDeadline) {
+  std::vector<TimerNode> slots(8);
+  TimerWheel wheel;
+  wheel.init(slots, 10, 0);
+  TimerNode far, near;
+  wheel.schedule(far, 200);   // two turns ahead
+  EXPECT_EQ(wheel.wait_hint(0), 200);
+  wheel.schedule(near, 35);
+  EXPECT_EQ(wheel.wait_hint(0), 35);
+  EXPECT_EQ(wheel.wait_hint(38), 0);  // overdue: expire() at 38 fires it
+  int fired = 0;
+  wheel.expire(40, [&](TimerNode&) { ++fired; });
+  EXPECT_EQ(fired, 1);
+  EXPECT_EQ(wheel.wait_hint(40), 160);
+  wheel.schedule(near, 5);  // overdue
+  EXPECT_EQ(wheel.wait_hint(41), 0);
+}
+
 TEST(TimerWheel, CallbackMayReschedule) {
   std::vector<TimerNode> slots(4);
   TimerWheel wheel;
