@@ -141,5 +141,71 @@ TEST(NoAllocation, EveryBuiltInHandler) {
   (void)std::system(("rm -rf " + root).c_str());
 }
 
+// The static handler's every path, streamed bodies included: conditionals,
+// single and multipart ranges (refilled piece by piece), precompressed
+// siblings, listings, the file cache's hits, revalidation and release.
+TEST(NoAllocation, StaticFilesEveryPath) {
+  if (!HS_COUNTING) GTEST_SKIP() << "allocation counting is off under AddressSanitizer";
+  char tmpl[] = "/tmp/hs_app_alloc_XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string root = tmpl;
+  ASSERT_EQ(std::system(("mkdir -p " + root + "/l && echo hi > " + root + "/a.txt && head -c 20000 /dev/zero > " +
+                         root + "/big.bin && echo js > " + root + "/app.js && echo gz > " + root +
+                         "/app.js.gz && touch " + root + "/l/x " + root + "/l/y")
+                            .c_str()),
+            0);
+  Config cfg;
+  cfg.docroot = root;
+  cfg.listing = true;
+  cfg.file_cache = 2;  // small: eviction happens too
+  App app(cfg);
+  ASSERT_TRUE(app.ok()) << app.error();
+
+  std::vector<Prepared> all(10);
+  all[0].text = request("GET", "/a.txt", "If-None-Match: *\r\n");
+  all[1].text = request("GET", "/a.txt", "If-Match: \"x\"\r\n");
+  all[2].text = request("GET", "/big.bin", "Range: bytes=0-9\r\n");
+  all[3].text = request("GET", "/big.bin", "Range: bytes=0-9,100-199,-5\r\n");
+  all[4].text = request("GET", "/big.bin", "Range: bytes=90000-\r\n");
+  all[5].text = request("GET", "/app.js", "Accept-Encoding: gzip, br\r\n");
+  all[6].text = request("GET", "/l/");
+  all[7].text = request("OPTIONS", "/a.txt");
+  all[8].text = request("GET", "/big.bin", "If-Range: \"old\"\r\nRange: bytes=0-1\r\n");
+  all[9].text = request("HEAD", "/big.bin", "Range: bytes=0-9,100-199\r\n");
+  for (Prepared& p : all) prepare(p);
+
+  std::array<char, 1024> head_area;
+  std::array<char, 3072> body_area;
+  conn::Responder r;
+  r.head_area = head_area;
+  r.body_area = body_area;
+  std::vector<int> statuses;
+  statuses.reserve(all.size());
+  uint64_t streamed = 0;
+  g_allocations = 0;
+  for (int round = 0; round < 50; ++round) {
+    for (Prepared& p : all) {
+      p.req.now_seconds = 1'700'000'000 + round / 10;  // revalidations every 10 rounds
+      g_armed = true;
+      const conn::Route route = app.route(p.req);
+      conn::Response resp(r);
+      app.handle(route, p.req, resp);
+      for (int i = 0; i < 1000 && r.stream_remaining > 0 && r.hooks != nullptr; ++i) {
+        r.file_remaining = 0;
+        if (!r.hooks->refill(r)) break;
+        streamed += r.body_len;
+      }
+      if (r.hooks != nullptr) r.hooks->release(r);
+      g_armed = false;
+      if (r.owns_fd && r.file_fd >= 0) ::close(r.file_fd);
+      if (round == 0) statuses.push_back(http::code(resp.status()));
+    }
+  }
+  EXPECT_EQ(g_allocations, 0u);
+  EXPECT_EQ(statuses, (std::vector<int>{304, 412, 206, 206, 416, 200, 200, 204, 200, 200}));
+  EXPECT_GT(streamed, 0u);
+  (void)std::system(("rm -rf " + root).c_str());
+}
+
 }  // namespace
 }  // namespace hs::app
