@@ -876,13 +876,17 @@ TEST(Service, DebBuildsPassesLintianInstallsRunsAndPurges) {
   EXPECT_EQ(version, built.out);
   EXPECT_NE(read_file("/lib/systemd/system/homeserve.service").find("ExecStart=/usr/bin/homeserve "),
             std::string::npos);
-  const std::string man = shell("man -w homeserve 2>&1");
-  EXPECT_NE(man.find("/usr/share/man/man1/homeserve.1.gz"), std::string::npos) << man;
+  // Slim images (Docker's debian) tell dpkg to leave man pages out.
+  const bool man_excluded = !shell("grep -hs '^path-exclude.*/usr/share/man' /etc/dpkg/dpkg.cfg.d/*").empty();
+  if (!man_excluded) {
+    const std::string man = shell("man -w homeserve 2>&1");
+    EXPECT_NE(man.find("/usr/share/man/man1/homeserve.1.gz"), std::string::npos) << man;
+  }
   if (have_program("systemd-analyze")) {
-    const std::string verify = shell(
-        "timeout 60 systemd-analyze verify /lib/systemd/system/homeserve.socket "
-        "/lib/systemd/system/homeserve.service 2>&1",
-        &status);
+    const std::string verify = shell(std::string("timeout 60 systemd-analyze verify ") +
+                                         (man_excluded ? "--man=no " : "") +
+                                         "/lib/systemd/system/homeserve.socket /lib/systemd/system/homeserve.service 2>&1",
+                                     &status);
     EXPECT_EQ(status, 0) << verify;
     EXPECT_EQ(verify, "");
   }
