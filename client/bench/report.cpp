@@ -10,6 +10,7 @@ namespace {
 
 constexpr double kPercentiles[] = {50, 90, 99, 99.9};
 constexpr const char* kPercentileKeys[] = {"p50", "p90", "p99", "p99_9"};
+constexpr const char* kPercentileLabels[] = {"p50", "p90", "p99", "p99.9"};
 constexpr const char* kStatusKeys[] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
 
 double us(uint64_t ns) { return static_cast<double>(ns) / 1e3; }
@@ -63,7 +64,7 @@ void print_text(std::FILE* out, const RunInfo& info, const Result& r) {
                format_bytes(per_second(c.bytes, r.seconds)).c_str());
   std::fprintf(out, "  latency   ");
   for (size_t i = 0; i < 4; ++i)
-    std::fprintf(out, " %s %s ", kPercentileKeys[i] + 1, format_latency(h.percentile(kPercentiles[i])).c_str());
+    std::fprintf(out, " %s %s ", kPercentileLabels[i], format_latency(h.percentile(kPercentiles[i])).c_str());
   std::fprintf(out, " max %s  mean %s%s\n", format_latency(h.max()).c_str(),
                format_latency(static_cast<uint64_t>(h.mean())).c_str(),
                info.rate > 0 ? "  (from each request's due time)" : "");
