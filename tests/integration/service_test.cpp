@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -27,7 +28,6 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -67,6 +67,31 @@ bool have_program(const std::string& name) {
   int status = 0;
   shell("command -v " + name + " >/dev/null 2>&1", &status);
   return status == 0;
+}
+
+bool option_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-'; }
+
+// "-c" or "--long-name" at the start of `text` (after the dashes, a letter,
+// then letters, digits and dashes); "" when `text` does not start with one.
+std::string leading_option(const std::string& text) {
+  size_t dashes = 0;
+  while (dashes < text.size() && dashes < 2 && text[dashes] == '-') ++dashes;
+  if (dashes == 0 || dashes >= text.size() || !std::isalpha(static_cast<unsigned char>(text[dashes]))) return {};
+  size_t end = dashes;
+  while (end < text.size() && option_char(text[end])) ++end;
+  return text.substr(0, end);
+}
+
+// Words of `text` split at any of `separators`.
+std::vector<std::string> split(const std::string& text, const char* separators) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at < text.size()) {
+    const size_t end = std::min(text.find_first_of(separators, at), text.size());
+    if (end > at) out.push_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  return out;
 }
 
 size_t count_lines(const std::string& text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
@@ -257,14 +282,15 @@ TEST(Service, VersionNamesTheCommit) {
   std::string head = shell("git -C '" HS_SOURCE_DIR "' rev-parse --short=12 HEAD 2>/dev/null", &status);
   while (!head.empty() && head.back() == '\n') head.pop_back();
   if (status != 0 || head.empty()) GTEST_SKIP() << "git cannot read the checkout";
-  // The commit named is one of the checkout's (HEAD may have moved since the build).
-  const std::smatch m = [&] {
-    std::smatch found;
-    std::regex_search(r.out, found, std::regex(R"(\(git ([0-9a-f]{12})(-dirty)?\)\n$)"));
-    return found;
-  }();
-  ASSERT_FALSE(m.empty()) << r.out;
-  shell("git -C '" HS_SOURCE_DIR "' cat-file -e " + std::string(m[1]) + "^{commit} 2>/dev/null", &status);
+  // "(git <12 hex digits>[-dirty])" at the end, naming one of the checkout's
+  // commits (HEAD may have moved since the build).
+  const size_t at = r.out.find("(git ");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const std::string commit = r.out.substr(at + 5, 12);
+  EXPECT_EQ(commit.find_first_not_of("0123456789abcdef"), std::string::npos) << r.out;
+  const std::string tail = r.out.substr(std::min(r.out.size(), at + 17));
+  EXPECT_TRUE(tail == ")\n" || tail == "-dirty)\n") << r.out;
+  shell("git -C '" HS_SOURCE_DIR "' cat-file -e " + commit + "^{commit} 2>/dev/null", &status);
   EXPECT_EQ(status, 0) << r.out;
 }
 
@@ -515,7 +541,6 @@ TEST(Service, SigpipeDoesNotKillTheServer) {
 std::set<std::string> options_in_help(const std::string& help) {
   std::set<std::string> out;
   std::istringstream in(help);
-  const std::regex opt(R"((^|[\s,])(--?[A-Za-z][A-Za-z0-9-]*))");
   bool in_options = false;
   for (std::string line; std::getline(in, line);) {
     if (line.rfind("Options:", 0) == 0) {
@@ -529,9 +554,9 @@ std::set<std::string> options_in_help(const std::string& help) {
     if (start == std::string::npos || line[start] != '-') continue;
     const size_t end = line.find("  ", start);
     const std::string names = line.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    for (std::sregex_iterator it(names.begin(), names.end(), opt), e; it != e; ++it) {
-      const std::string name = (*it)[2];
-      out.insert(name);
+    for (const std::string& word : split(names, " ,")) {
+      const std::string name = leading_option(word);
+      if (!name.empty()) out.insert(name);
     }
   }
   return out;
@@ -550,7 +575,6 @@ std::string man_section(const std::string& man, const std::string& heading) {
 // Options named in troff source: \-\-name or \-c (as written in .TP lines).
 std::set<std::string> options_in_man(const std::string& section) {
   std::set<std::string> out;
-  const std::regex opt(R"((^\.B[IR]? |[\s"])((\\-){1,2}[A-Za-z][A-Za-z0-9\\-]*))");
   std::istringstream in(section);
   bool tag = false;
   for (std::string line; std::getline(in, line);) {
@@ -560,12 +584,14 @@ std::set<std::string> options_in_man(const std::string& section) {
     }
     if (!tag) continue;
     tag = false;
-    for (std::sregex_iterator it(line.begin(), line.end(), opt), e; it != e; ++it) {
-      std::string name = (*it)[2];
+    // ".BR \-c ", " \-\-connections " \fIN\fR"": words that start with "\-".
+    for (const std::string& word : split(line, " \"")) {
+      if (word.rfind("\\-", 0) != 0) continue;
       std::string plain;
-      for (size_t i = 0; i < name.size(); ++i)
-        if (name[i] != '\\') plain += name[i];
-      out.insert(plain);
+      for (char ch : word)
+        if (ch != '\\') plain += ch;
+      const std::string name = leading_option(plain);
+      if (!name.empty()) out.insert(name);
     }
   }
   return out;
@@ -645,15 +671,20 @@ TEST(Service, ExampleConfigListsEveryServeOptionAndParses) {
   std::set<std::string> keys;
   std::map<std::string, std::string> commented;  // key -> the default the file states
   std::string uncommented;
-  const std::regex key_line(R"(^(# )?([a-z][a-z0-9-]*) = (.*)$)");
   std::istringstream in(toml);
   for (std::string line; std::getline(in, line);) {
-    std::smatch m;
-    if (std::regex_match(line, m, key_line)) {
-      const std::string key = m[2];
+    // "key = value" or "# key = value"; a key is a-z, digits and dashes.
+    const bool is_comment = line.rfind("# ", 0) == 0;
+    const std::string body = is_comment ? line.substr(2) : line;
+    const size_t eq = body.find(" = ");
+    const std::string key = eq == std::string::npos ? "" : body.substr(0, eq);
+    const bool is_key = !key.empty() && std::islower(static_cast<unsigned char>(key[0])) &&
+                        std::all_of(key.begin(), key.end(), [](char ch) { return option_char(ch) && !std::isupper(static_cast<unsigned char>(ch)); });
+    if (is_key) {
+      const std::string value = body.substr(eq + 3);
       EXPECT_TRUE(keys.insert(key).second) << "twice: " << key;
-      if (m[1].matched) commented[key] = m[3];
-      uncommented += key + " = " + std::string(m[3]) + "\n";
+      if (is_comment) commented[key] = value;
+      uncommented += key + " = " + value + "\n";
     } else if (line == "[serve]") {
       uncommented += line + "\n";
     }
