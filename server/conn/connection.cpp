@@ -392,7 +392,10 @@ size_t Connection::gather(std::span<Slice> out, bool* file_follows) const {
     const uint32_t body_sent = sent - r->head_len;
     if (body_sent < r->body_len) out[n++] = {r->body_area.data() + body_sent, r->body_len - body_sent};
     // The file goes next, by sendfile; a streamed body is refilled once sent.
-    if (r->file_remaining > 0 || r->stream_remaining > 0 || r->close_after) break;
+    if (r->file_remaining > 0 || r->stream_remaining > 0 || r->close_after) {
+      if (file_follows != nullptr) *file_follows = r->file_remaining > 0 || r->stream_remaining > 0;
+      break;
+    }
   }
   return n;
 }

@@ -89,7 +89,7 @@ public:
   bool wants_write() const { return !queue_.empty(); }
   // Byte slices of the queued responses, in order, up to the first file range
   // (its head included). Returns the number of slices filled; `file_follows`
-  // says whether a file range comes right after them (for MSG_MORE).
+  // says whether a file range (or a refilled piece) comes right after them (for MSG_MORE).
   size_t gather(std::span<Slice> out, bool* file_follows = nullptr) const;
   // The front responder when its bytes are sent and a file range remains.
   Responder* pending_file();
