@@ -57,6 +57,15 @@ TEST_P(Tools, PipelinePassesInOrderOverSeveralTargetsWritesAndRounds) {
   EXPECT_TRUE(has(r.out, "pipeline: ok: 3 round(s) of 100 responses")) << r.out;
 }
 
+TEST_P(Tools, PipelineOverIpv6) {
+  ASSERT_TRUE(start({"--listen", "[::1]:0"}));
+  const RunResult r = run_tool({"pipeline", "http://[::1]:" + std::to_string(server.port()) + "/a.txt", "--paths",
+                                "/b.txt", "-n", "10"},
+                               Ms(30000));
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_TRUE(has(r.out, "to [::1]:" + std::to_string(server.port()) + "/a.txt")) << r.out;
+}
+
 TEST_P(Tools, PipelineWithOneTargetAddsUnlikeNeighbours) {
   ASSERT_TRUE(start({}));
   const RunResult r = run_tool({"pipeline", url(server.port(), "/b.txt"), "-n", "64"}, Ms(30000));
