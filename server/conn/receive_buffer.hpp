@@ -2,7 +2,9 @@
 // the two compaction modes of seed 002's optimisation idea:
 //  - memmove: before reading, move the unread tail to the buffer start;
 //  - readv: treat the buffer as a ring and read into its free space in up to
-//    two pieces; bytes move only when a request straddles the end (linearize).
+//    two pieces; bytes move only when a request straddles the end (linearize),
+//    and the second piece is bounded so that move never exceeds the unread
+//    bytes.
 // Either way the parser always sees the current request as one slice.
 #pragma once
 
@@ -50,16 +52,27 @@ public:
       out[0] = mem_.subspan(len_);
       return 1;
     }
+    // Readv: read into the free space around the unread bytes, but only as
+    // far as a later linearize() still moves just the unread bytes (never a
+    // rotation of the whole buffer): the unread bytes must stay within
+    // [0, start) once they wrap. When that leaves no room, compact first.
     const size_t cap = mem_.size();
     const size_t end = start_ + len_;
-    if (end >= cap) {  // already wrapped: one piece between the end and the start
-      out[0] = mem_.subspan(end - cap, start_ - (end - cap));
+    if (end < cap) {
+      out[0] = mem_.subspan(end);
+      const size_t room = 2 * start_ > cap ? 2 * start_ - cap : 0;
+      if (room == 0) return 1;
+      out[1] = mem_.first(room);
+      return 2;
+    }
+    const size_t room = len_ < start_ ? start_ - len_ : 0;
+    if (room == 0) {
+      linearize();
+      out[0] = mem_.subspan(len_);
       return 1;
     }
-    out[0] = mem_.subspan(end);
-    if (start_ == 0) return 1;
-    out[1] = mem_.first(start_);
-    return 2;
+    out[0] = mem_.subspan(end - cap, room);
+    return 1;
   }
 
   void commit(size_t n) { len_ += n; }
@@ -72,13 +85,23 @@ public:
     start_ = len_ == 0 ? 0 : (start_ + n) % mem_.size();
   }
 
-  // Makes the unread bytes one slice starting at the buffer start.
+  // Makes the unread bytes one slice starting at the buffer start. Moves only
+  // the unread bytes when the free space allows (the usual case); rotates the
+  // whole buffer only when it is nearly full.
   void linearize() {
     if (start_ == 0) return;
-    if (wrapped()) {
-      std::rotate(mem_.begin(), mem_.begin() + static_cast<std::ptrdiff_t>(start_), mem_.end());
-    } else {
+    if (!wrapped()) {
       std::memmove(mem_.data(), mem_.data() + start_, len_);
+    } else if (len_ <= start_) {
+      // [start, cap) is the head of the data, [0, w) its continuation: shift
+      // the continuation right past where the head will go, then move the
+      // head down. Neither move overlaps the bytes it still needs.
+      const size_t head = mem_.size() - start_;
+      const size_t w = len_ - head;
+      std::memmove(mem_.data() + head, mem_.data(), w);
+      std::memmove(mem_.data(), mem_.data() + start_, head);
+    } else {
+      std::rotate(mem_.begin(), mem_.begin() + static_cast<std::ptrdiff_t>(start_), mem_.end());
     }
     start_ = 0;
   }
