@@ -1,18 +1,12 @@
 #include "http/media_type.hpp"
 
+#include "http/char_classes.hpp"
+
 namespace hs::http {
 namespace {
 
-constexpr bool is_tchar(unsigned char c) {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
+// tchar per RFC 9110 §5.6.2 (the shared table).
+constexpr bool is_tchar(unsigned char c) { return chars::is_tchar(static_cast<char>(c)); }
 
 constexpr bool is_ws(char c) { return c == ' ' || c == '\t'; }
 
