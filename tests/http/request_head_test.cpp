@@ -501,15 +501,16 @@ TEST_P(RequestHeadRow, Parses) {
 
 // The same rows behind 24 leading empty lines (skipped by the parser): every
 // input is then long enough for the SIMD paths' 64-byte mask windows and
-// backward loads, which short inputs never reach.
+// backward loads, which short inputs never reach. The head limit grows by the
+// 48 padding bytes, so limit rows keep their meaning.
 TEST_P(RequestHeadRow, SameBehindLeadingEmptyLines) {
   const Row& row = GetParam();
-  if (row.max_head != 16 * 1024) GTEST_SKIP() << "row tests a head size limit";
   std::string padded;
   for (int i = 0; i < 24; ++i) padded += "\r\n";
   padded += row.raw;
   Row shifted = row;
   shifted.raw = padded;
+  shifted.max_head = row.max_head + 48;  // the skipped empty lines count toward the limit
   const ScanPath saved = active_scan_path();
   for (ScanPath path : supported_paths()) {
     SCOPED_TRACE(scan_path_name(path));
