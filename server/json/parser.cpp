@@ -164,6 +164,16 @@ ParseResult parse(std::string_view input, std::span<Token> tokens, const Limits&
   Error err;
   const uc* q = nullptr;
   std::uint32_t meta = 0;
+  // A literal (true/false/null) at p: one token, p moves past it. False when
+  // the bytes there are not that literal.
+  auto literal = [&](const char* word, std::uint32_t len, Type type) {
+    if (static_cast<std::size_t>(end - p) < len || std::memcmp(p, word, len) != 0) return false;
+    const auto at = static_cast<std::uint32_t>(p - base);
+    t[n] = {at, at + len, n + 1, static_cast<std::uint32_t>(type)};
+    ++n;
+    p += len;
+    return true;
+  };
 
 #define HS_JSON_FAIL(code, at)                                                  \
   do {                                                                          \
@@ -217,32 +227,14 @@ value:  // a value must start at p (after whitespace)
       p = q + 1;
       goto after_value;
     case 't':
-      if (end - p >= 4 && std::memcmp(p, "true", 4) == 0) {
-        t[n] = {static_cast<std::uint32_t>(p - base), static_cast<std::uint32_t>(p - base) + 4, n + 1,
-                static_cast<std::uint32_t>(Type::boolean)};
-        ++n;
-        p += 4;
-        goto after_value;
-      }
-      HS_JSON_FAIL(invalid_literal, p);
+      if (!literal("true", 4, Type::boolean)) HS_JSON_FAIL(invalid_literal, p);
+      goto after_value;
     case 'f':
-      if (end - p >= 5 && std::memcmp(p, "false", 5) == 0) {
-        t[n] = {static_cast<std::uint32_t>(p - base), static_cast<std::uint32_t>(p - base) + 5, n + 1,
-                static_cast<std::uint32_t>(Type::boolean)};
-        ++n;
-        p += 5;
-        goto after_value;
-      }
-      HS_JSON_FAIL(invalid_literal, p);
+      if (!literal("false", 5, Type::boolean)) HS_JSON_FAIL(invalid_literal, p);
+      goto after_value;
     case 'n':
-      if (end - p >= 4 && std::memcmp(p, "null", 4) == 0) {
-        t[n] = {static_cast<std::uint32_t>(p - base), static_cast<std::uint32_t>(p - base) + 4, n + 1,
-                static_cast<std::uint32_t>(Type::null)};
-        ++n;
-        p += 4;
-        goto after_value;
-      }
-      HS_JSON_FAIL(invalid_literal, p);
+      if (!literal("null", 4, Type::null)) HS_JSON_FAIL(invalid_literal, p);
+      goto after_value;
     case '-': case '0': case '1': case '2': case '3': case '4':
     case '5': case '6': case '7': case '8': case '9':
       q = scan_number(p, end, base, err);
