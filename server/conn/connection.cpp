@@ -239,8 +239,10 @@ bool Connection::dispatch(const http::RequestHead& head, Request& req, const Rou
   Response resp(*r);
   ctx_->service->handle(route, req, resp);
   // A request whose body we skipped cannot be followed by another on this connection.
-  const bool skipped_body = consumed == rb_.size() && route.status != Status::None &&
-                            head.framing != http::BodyFraming::None;
+  // (Routes with a status are answered without reading a body.)
+  const bool skipped_body = route.status != Status::None &&
+                            (head.framing == http::BodyFraming::Chunked ||
+                             (head.framing == http::BodyFraming::ContentLength && head.content_length > 0));
   const bool keep_alive = head.keep_alive && !resp.wants_close() && !skipped_body && !no_keep_alive_;
   finalize(resp, &req, keep_alive);
   if (ctx_->log != nullptr) ctx_->log->record(owner, req, r->status, r->body_len + r->file_remaining);

@@ -140,6 +140,7 @@ TEST_P(ConnectionTest, EveryStatusTheConnectionDecides) {
       {"ok", get("/hello"), 200, false},
       {"not found", get("/nope"), 404, false},
       {"method not allowed", "DELETE /hello HTTP/1.1\r\nHost: x\r\n\r\n", 405, false},
+      {"not found, empty body keeps the connection", "POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 404, false},
       {"malformed", "GET /hello HTTP/1.1\r\nHost x\r\n\r\n", 400, true},
       {"bad target", get("/a/../../etc/passwd"), 400, true},
       {"encoded slash", get("/a%2fb"), 400, true},
