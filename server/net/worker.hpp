@@ -164,6 +164,7 @@ private:
   SlotList lingering_;  // oldest first: reclaimed when a new connection finds no free slot
 
   conn::Stats stats_;
+  size_t file_turn_left_ = 0;  // file bytes the connection being driven may still send this turn
   conn::Context ctx_;
   ClockText clock_;
   AccessLog log_;
