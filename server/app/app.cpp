@@ -19,6 +19,7 @@ App::App(const Config& config)
     options.cache_control = cache_control_;
     options.file_cache = config.file_cache;
     options.inline_max = config.inline_max;
+    options.content_cache = config.content_cache;
     if (int err = static_files_.open(config.docroot.c_str(), options); err != 0) {
       fail("cannot open the document root", config.docroot, std::strerror(err));
       return;

@@ -37,6 +37,7 @@ struct Config {
   std::string cache_control;      // Cache-Control value for files; empty: none
   size_t file_cache = 256;        // open-file cache entries (0: none)
   size_t inline_max = 4 * 1024;   // files up to this leave inside the responder (capped by its body area)
+  size_t content_cache = 64;      // small files whose bytes the file cache keeps (0: none)
   std::string status_path;        // e.g. "/_status"; empty: no status endpoint
   bool example_api = false;       // mount the JSON API example (--example-api)
   size_t max_routes = 32;         // room for the built-in routes and an embedder's own

@@ -11,8 +11,16 @@ FileCache::~FileCache() {
     if (entries_[i].used && entries_[i].info.fd >= 0) ::close(entries_[i].info.fd);
 }
 
-void FileCache::init(size_t entries) {
+void FileCache::init(size_t entries, size_t content_slots, size_t slot_bytes) {
   capacity_ = entries;
+  content_slots_ = entries > 0 && slot_bytes > 0 ? content_slots : 0;
+  slot_bytes_ = content_slots_ > 0 ? slot_bytes : 0;
+  // new char[] leaves the slab untouched: its pages cost memory once filled.
+  slab_.reset(content_slots_ > 0 ? new char[content_slots_ * slot_bytes_] : nullptr);
+  slot_len_.reset(content_slots_ > 0 ? new uint32_t[content_slots_]() : nullptr);
+  free_slots_.reset(content_slots_ > 0 ? new uint32_t[content_slots_] : nullptr);
+  free_count_ = content_slots_;
+  for (size_t i = 0; i < content_slots_; ++i) free_slots_[i] = static_cast<uint32_t>(content_slots_ - 1 - i);
   entries_.reset(entries > 0 ? new CacheEntry[entries] : nullptr);
   nbuckets_ = 1;
   while (nbuckets_ < entries * 2) nbuckets_ <<= 1;
@@ -65,6 +73,7 @@ uint32_t FileCache::insert(std::string_view name, uint32_t h) {
   e.info = FileInfo{};
   e.checked_at = 0;
   e.refs = 0;
+  e.content_slot = kNil;
   e.hash = h;
   e.used = true;
   e.name_len = static_cast<uint8_t>(name.size());
@@ -82,12 +91,45 @@ void FileCache::remove(uint32_t i) {
   if (!e.used) return;
   if (e.info.fd >= 0) ::close(e.info.fd);
   e.info.fd = -1;
+  drop_content(i);
   chain_unlink(i);
   lru_unlink(i);
   e.used = false;
   e.lru_next = free_head_;
   free_head_ = i;
   --used_;
+}
+
+std::string_view FileCache::content(uint32_t i) const {
+  const CacheEntry& e = entries_[i];
+  if (e.content_slot == kNil) return {};
+  return {slab_.get() + size_t{e.content_slot} * slot_bytes_, slot_len_[e.content_slot]};
+}
+
+bool FileCache::keep_content(uint32_t i, std::string_view bytes) {
+  if (content_slots_ == 0 || bytes.size() > slot_bytes_) return false;
+  CacheEntry& e = entries_[i];
+  if (e.content_slot == kNil) {
+    if (free_count_ == 0) {
+      // The least recently used entry holding bytes gives them up (not this one:
+      // it was just found, so it is the most recent).
+      uint32_t v = lru_tail_;
+      while (v != kNil && (v == i || entries_[v].content_slot == kNil)) v = entries_[v].lru_prev;
+      if (v == kNil) return false;
+      drop_content(v);
+    }
+    e.content_slot = free_slots_[--free_count_];
+  }
+  std::memcpy(slab_.get() + size_t{e.content_slot} * slot_bytes_, bytes.data(), bytes.size());
+  slot_len_[e.content_slot] = static_cast<uint32_t>(bytes.size());
+  return true;
+}
+
+void FileCache::drop_content(uint32_t i) {
+  CacheEntry& e = entries_[i];
+  if (e.content_slot == kNil) return;
+  free_slots_[free_count_++] = e.content_slot;
+  e.content_slot = kNil;
 }
 
 void FileCache::lru_unlink(uint32_t i) {

@@ -13,6 +13,10 @@
 //   and owned by their responder.
 // - Revalidation is the caller's (StaticFiles): at most once a second per
 //   entry it opens the path again and compares device, inode, size and mtime.
+// - Small files' bytes may be kept too (a fixed slab of equal slots, one per
+//   entry at most), so a hot small file costs no read either: the response is
+//   then a single write. A slot is taken by the file read last, from the
+//   least recently used entry holding one; a changed file drops its bytes.
 // - Single-threaded: one cache per StaticFiles, one StaticFiles per worker.
 #pragma once
 
@@ -36,13 +40,16 @@ struct FileInfo {
   uint64_t size = 0;
   int64_t mtime_sec = 0;
   int64_t mtime_nsec = 0;
+  int64_t ctime_sec = 0;   // not in the ETag: only to notice an in-place rewrite that kept size and mtime
+  int64_t ctime_nsec = 0;
   uint8_t variants = 0;  // http::coding_bit()s of FILE.br/.zst/.gz beside it, not older
   uint8_t etag_len = 0;
   char etag[kEtagMax] = {};
 
   std::string_view etag_view() const { return {etag, etag_len}; }
   bool same_file(const FileInfo& o) const {
-    return dev == o.dev && ino == o.ino && size == o.size && mtime_sec == o.mtime_sec && mtime_nsec == o.mtime_nsec;
+    return dev == o.dev && ino == o.ino && size == o.size && mtime_sec == o.mtime_sec && mtime_nsec == o.mtime_nsec &&
+           ctime_sec == o.ctime_sec && ctime_nsec == o.ctime_nsec;
   }
 };
 
@@ -52,6 +59,7 @@ struct CacheEntry {
   uint32_t refs = 0;       // responses sending this fd
   uint32_t hash = 0;
   uint32_t lru_prev = 0xffffffffu, lru_next = 0xffffffffu, chain_next = 0xffffffffu;  // indices; FileCache::kNil = none
+  uint32_t content_slot = 0xffffffffu;  // FileCache::kNil: no bytes kept
   bool used = false;
   uint8_t name_len = 0;
   char name[kMaxCachedName] = {};
@@ -68,8 +76,10 @@ public:
   FileCache& operator=(const FileCache&) = delete;
   ~FileCache();
 
-  // Allocates `entries` entries (0: no cache). Start-up only.
-  void init(size_t entries);
+  // Allocates `entries` entries (0: no cache) and `content_slots` slots of
+  // `slot_bytes` for small files' bytes (0: none). Start-up only; the slab's
+  // pages are touched only as files fill them.
+  void init(size_t entries, size_t content_slots = 0, size_t slot_bytes = 0);
   size_t capacity() const { return capacity_; }
   size_t size() const { return used_; }
 
@@ -85,6 +95,15 @@ public:
   void remove(uint32_t index);
 
   CacheEntry& at(uint32_t index) { return entries_[index]; }
+
+  // The kept bytes of entry `index` (empty view when none).
+  std::string_view content(uint32_t index) const;
+  // Keeps a copy of `bytes` for entry `index` (at most the slot size), taking
+  // a free slot or the least recently used entry's; false when it cannot.
+  bool keep_content(uint32_t index, std::string_view bytes);
+  // Forgets entry `index`'s bytes (its file changed).
+  void drop_content(uint32_t index);
+  size_t content_slot_bytes() const { return slot_bytes_; }
   // Entries some response is still sending (tests: 0 once responses are done).
   size_t referenced() const {
     size_t n = 0;
@@ -93,7 +112,7 @@ public:
   }
 
   // Counters for tests and the start-up line.
-  uint64_t hits = 0, misses = 0, evictions = 0;
+  uint64_t hits = 0, misses = 0, evictions = 0, content_hits = 0;
 
 private:
   void lru_unlink(uint32_t i);
@@ -102,6 +121,12 @@ private:
 
   std::unique_ptr<CacheEntry[]> entries_;
   std::unique_ptr<uint32_t[]> buckets_;
+  std::unique_ptr<char[]> slab_;             // content_slots_ * slot_bytes_
+  std::unique_ptr<uint32_t[]> slot_len_;     // bytes kept in each slot
+  std::unique_ptr<uint32_t[]> free_slots_;   // a stack of free slot numbers
+  size_t content_slots_ = 0;
+  size_t slot_bytes_ = 0;
+  size_t free_count_ = 0;
   size_t capacity_ = 0;
   size_t nbuckets_ = 0;
   size_t used_ = 0;

@@ -75,6 +75,7 @@ struct StaticOptions {
   std::string_view cache_control;            // Cache-Control value for files; empty: none
   size_t file_cache = 256;                   // open-file cache entries (0: open every time)
   size_t inline_max = 4 * 1024;              // files up to this go inside the responder (capped by its body area)
+  size_t content_cache = 64;                 // small files (<= inline_max) whose bytes the cache keeps (0: none)
   std::string_view index = "index.html";     // must outlive the handler
 };
 

@@ -69,6 +69,9 @@ int main(int argc, char** argv) {
   serve->add_option("--inline-max", so.inline_max, "Files up to this size leave with the head in one write (capped by the responder)")
       ->transform(CLI::AsSizeValue(false))
       ->default_str("4k");
+  serve->add_option("--content-cache", so.content_cache,
+                    "Small files (up to --inline-max) whose bytes the file cache keeps per worker (0: read every request)")
+      ->capture_default_str();
   serve->add_option("--user", so.user, "Once bound, drop root privileges to this user (name or uid)");
   serve->add_option("--group", so.group, "With --user: this group instead of the user's primary group");
   serve->add_flag("--allow-root", so.allow_root, "Serve as root without --user (refused otherwise)")

@@ -105,6 +105,7 @@ int serve(const ServeOptions& o) {
   app_config.cache_control = o.cache_control;
   app_config.file_cache = static_cast<size_t>(std::min<uint64_t>(o.file_cache, 1u << 20));
   app_config.inline_max = static_cast<size_t>(o.inline_max);
+  app_config.content_cache = static_cast<size_t>(std::min<uint64_t>(o.content_cache, 1u << 20));
   for (char c : o.cache_control)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return fail(kUsageError, "--cache-control: control characters");
   std::vector<std::unique_ptr<app::App>> apps;

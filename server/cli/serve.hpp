@@ -34,6 +34,7 @@ struct ServeOptions {
   std::string cache_control;
   uint64_t file_cache = 256;
   uint64_t inline_max = 4 * 1024;
+  uint64_t content_cache = 64;
   // Running as a service (issue 7).
   std::string user;   // drop to this user after binding (root only)
   std::string group;  // and this group (default: the user's primary group)

@@ -365,6 +365,56 @@ TEST_F(StaticHttp, CacheRevalidatesAfterASecond) {
   EXPECT_EQ(get("/ten.txt", "", "GET", 103).status, 404);
 }
 
+TEST_F(StaticHttp, CacheKeepsSmallFilesBytesUntilTheFileChanges) {
+  EXPECT_EQ(get("/ten.txt", "", "GET", 100).content(), "0123456789");
+  // Rewritten in place, same size: a kept copy shows as the old bytes within
+  // the second (no read), and goes once a revalidation sees the change.
+  tree.file("root/ten.txt", "abcdefghij", kT + 7);
+  auto same = get("/ten.txt", "", "GET", 100);
+  EXPECT_EQ(same.content(), "0123456789") << "kept bytes, no read";
+  EXPECT_EQ(same.header("Last-Modified"), kDate) << "and the validators they were read with";
+  auto later = get("/ten.txt", "", "GET", 101);
+  EXPECT_EQ(later.content(), "abcdefghij");
+  EXPECT_EQ(later.header("Last-Modified"), "Sun, 06 Nov 1994 08:49:44 GMT");
+  EXPECT_NE(later.header("ETag"), same.header("ETag"));
+  EXPECT_EQ(get("/ten.txt", "", "HEAD", 101).status, 200);
+}
+
+TEST_F(StaticHttp, CacheNoticesARewriteThatKeepsSizeAndMtime) {
+  EXPECT_EQ(get("/ten.txt", "", "GET", 100).content(), "0123456789");
+  struct stat before {};
+  ASSERT_EQ(::stat(tree.path("root/ten.txt").c_str(), &before), 0);
+  // `cp -p` over the file: new bytes, same size, the old mtime put back. Only
+  // the ctime tells; rewrite until the clock has moved on for it.
+  struct stat after {};
+  for (int i = 0; i < 100000; ++i) {
+    tree.file("root/ten.txt", "ABCDEFGHIJ", kT);
+    ASSERT_EQ(::stat(tree.path("root/ten.txt").c_str(), &after), 0);
+    if (after.st_ctim.tv_sec != before.st_ctim.tv_sec || after.st_ctim.tv_nsec != before.st_ctim.tv_nsec) break;
+  }
+  ASSERT_NE(after.st_ctim.tv_nsec + after.st_ctim.tv_sec * 1'000'000'000ll,
+            before.st_ctim.tv_nsec + before.st_ctim.tv_sec * 1'000'000'000ll);
+  EXPECT_EQ(get("/ten.txt", "", "GET", 101).content(), "ABCDEFGHIJ");
+}
+
+TEST_F(StaticHttp, CacheSharesFewContentSlotsAmongManySmallFiles) {
+  Config cfg;
+  cfg.content_cache = 1;
+  make(cfg);
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(get("/ten.txt").content(), "0123456789");
+    EXPECT_EQ(get("/app.js").content(), "let a = 1;");
+    EXPECT_EQ(get("/ten.txt").content(), "0123456789");
+    EXPECT_EQ(get("/old.css").content(), "css");
+  }
+  Config none;
+  none.content_cache = 0;
+  make(none);
+  EXPECT_EQ(get("/ten.txt", "", "GET", 100).content(), "0123456789");
+  tree.file("root/ten.txt", "abcdefghij", kT + 7);
+  EXPECT_EQ(get("/ten.txt", "", "GET", 100).content(), "abcdefghij") << "no kept bytes: read every time";
+}
+
 TEST_F(StaticHttp, CacheEvictsLeastRecentlyUsed) {
   Config cfg;
   cfg.file_cache = 2;
