@@ -15,6 +15,7 @@
 #include "net/server.hpp"
 #include "net/service_notify.hpp"
 #include "net/socket_activation.hpp"
+#include "net/startup_trim.hpp"
 #include "net/status_probe.hpp"
 
 namespace hs::cli {
@@ -144,6 +145,7 @@ int serve(const ServeOptions& o) {
   // Type=notify: ready once the pools are reserved and the sockets listen.
   if (const int e = net::notify_service_manager("READY=1\nSTATUS=" + line))
     std::fprintf(stderr, "homeserve: cannot notify the service manager (NOTIFY_SOCKET): %s\n", std::strerror(e));
+  net::trim_startup_memory();
   return server.run();
 }
 

@@ -43,6 +43,17 @@ public:
     return {first, n};
   }
 
+  // Carves n bytes left as they are: receive buffers and response areas. The
+  // block comes from the kernel untouched, so these pages cost memory only
+  // once traffic first writes them (and a LIFO pool keeps reusing the same
+  // few); the reservation is still the bound, fixed at start-up.
+  std::span<char> take_bytes(size_t n) {
+    if (!base_ || used_ + n > size_) return {};
+    char* first = reinterpret_cast<char*>(base_.get()) + used_;
+    used_ += n;
+    return {first, n};
+  }
+
   // Bytes to reserve for n objects of T, alignment slack included.
   template <class T>
   static constexpr size_t bytes_for(size_t n) { return n * sizeof(T) + alignof(T); }

@@ -71,7 +71,7 @@ std::string validate(const ServerConfig& c) {
       !positive(w.limits.keepalive_timeout) || !positive(w.limits.send_timeout))
     return "timeouts must be more than 0 and at most a day";
   if (w.shutdown_timeout < 0) return "--shutdown-timeout must not be negative";
-  // The pools must fit in the machine: they are touched at start-up.
+  // The pools must fit in the machine: under full load every page is in use.
   const long pages = ::sysconf(_SC_PHYS_PAGES);
   const long page = ::sysconf(_SC_PAGESIZE);
   const uint64_t total = uint64_t{c.workers} * Worker::arena_bytes(w);

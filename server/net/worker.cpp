@@ -82,10 +82,15 @@ bool Worker::init(const WorkerConfig& config, conn::Service& service, std::span<
   queues_ = take.operator()<conn::Responder*>(size_t{config.max_connections} * lim.max_pipeline);
   std::span<BufferRef> buffer_refs = take.operator()<BufferRef>(config.buffers);
   std::span<uint32_t> buffer_next = take.operator()<uint32_t>(config.buffers);
-  buffer_mem_ = take.operator()<char>(size_t{config.buffers} * lim.buffer_size);
+  auto take_bytes = [&](size_t n) {
+    std::span<char> s = arena_.take_bytes(n);
+    if (n > 0 && s.empty()) ok = false;
+    return s;
+  };
+  buffer_mem_ = take_bytes(size_t{config.buffers} * lim.buffer_size);
   std::span<conn::Responder> responders = take.operator()<conn::Responder>(config.responders);
   std::span<uint32_t> responder_next = take.operator()<uint32_t>(config.responders);
-  responder_mem_ = take.operator()<char>(size_t{config.responders} * lim.responder_size);
+  responder_mem_ = take_bytes(size_t{config.responders} * lim.responder_size);
   std::span<core::TimerNode> wheel_slots = take.operator()<core::TimerNode>(kWheelSlots);
   std::span<http::Header> headers = take.operator()<http::Header>(lim.max_headers);
   std::span<char> path = take.operator()<char>(lim.max_target);
