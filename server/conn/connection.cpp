@@ -376,6 +376,15 @@ void Connection::finalize(Response& resp, const Request* req, bool keep_alive) {
   }
   append(q, "\r\n");
   r.head_len = static_cast<uint32_t>(q - (r.head_area.data() + r.head_start));
+  // The body area starts where the head area ends: a head moved against it
+  // makes head and small body one contiguous piece, one plain send().
+  if (r.body_len > 0) {
+    const uint32_t end = static_cast<uint32_t>(r.head_area.size());
+    if (r.head_area.data() + end == r.body_area.data() && r.head_start + r.head_len < end) {
+      std::memmove(r.head_area.data() + end - r.head_len, r.head_area.data() + r.head_start, r.head_len);
+      r.head_start = end - r.head_len;
+    }
+  }
   r.status = status;
   r.close_after = !keep_alive;
   ctx_->stats->count_status(http::code(status));

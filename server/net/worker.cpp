@@ -414,7 +414,8 @@ Worker::Io Worker::read_some(Slot& s) {
     iov[i] = {space[i].data(), space[i].size()};
     room += space[i].size();
   }
-  const ssize_t n = ::readv(s.fd, iov, static_cast<int>(pieces));
+  const ssize_t n = pieces == 1 ? ::recv(s.fd, iov[0].iov_base, iov[0].iov_len, 0)
+                                 : ::readv(s.fd, iov, static_cast<int>(pieces));
   if (n > 0) {
     // A short read emptied the socket; the next arrival raises a new edge.
     // With the peer's FIN pending, read on until the 0 that reports it.
@@ -471,19 +472,31 @@ Worker::Io Worker::write_some(Slot& s) {
   bool file_follows = false;
   const size_t k = c.gather(slices, &file_follows);
   if (k == 0) return Io::Stalled;
+  // Pieces that touch (a head moved against its small body) go as one.
   iovec iov[kMaxSlices];
+  size_t pieces = 0;
   size_t total = 0;
   for (size_t i = 0; i < k; ++i) {
-    iov[i] = {const_cast<char*>(slices[i].data), slices[i].len};
+    char* data = const_cast<char*>(slices[i].data);
+    if (pieces > 0 && static_cast<char*>(iov[pieces - 1].iov_base) + iov[pieces - 1].iov_len == data) {
+      iov[pieces - 1].iov_len += slices[i].len;
+    } else {
+      iov[pieces++] = {data, slices[i].len};
+    }
     total += slices[i].len;
   }
-  msghdr msg{};
-  msg.msg_iov = iov;
-  msg.msg_iovlen = k;
   // A head whose file body follows by sendfile is held back (MSG_MORE) so
   // both leave in the same segment when the file is small.
   const int flags = MSG_NOSIGNAL | (file_follows ? MSG_MORE : 0);
-  const ssize_t n = ::sendmsg(s.fd, &msg, flags);
+  ssize_t n;
+  if (pieces == 1) {
+    n = ::send(s.fd, iov[0].iov_base, iov[0].iov_len, flags);  // no iovec for the kernel to import
+  } else {
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = pieces;
+    n = ::sendmsg(s.fd, &msg, flags);
+  }
   if (n > 0) {
     if (static_cast<size_t>(n) < total) s.writable = false;
     enter(s);
