@@ -102,13 +102,13 @@ void FileCache::remove(uint32_t i) {
 
 std::string_view FileCache::content(uint32_t i) const {
   const CacheEntry& e = entries_[i];
-  if (e.content_slot == kNil) return {};
+  if (!e.used || e.content_slot == kNil) return {};
   return {slab_.get() + size_t{e.content_slot} * slot_bytes_, slot_len_[e.content_slot]};
 }
 
 bool FileCache::keep_content(uint32_t i, std::string_view bytes) {
-  if (content_slots_ == 0 || bytes.size() > slot_bytes_) return false;
   CacheEntry& e = entries_[i];
+  if (content_slots_ == 0 || bytes.size() > slot_bytes_ || !e.used) return false;
   if (e.content_slot == kNil) {
     if (free_count_ == 0) {
       // The least recently used entry holding bytes gives them up (not this one:

@@ -620,7 +620,12 @@ void StaticFiles::serve_file(const conn::Request& request, conn::Response& respo
       sib[name.size() + sfx.size()] = '\0';
       Opened enc;
       const int64_t orig_sec = f.info->mtime_sec, orig_nsec = f.info->mtime_nsec;
-      if (acquire(sib, name.size() + sfx.size(), request.now_seconds, enc) && enc.info->is_reg &&
+      // Pinned while the sibling is looked up: a full cache must not evict
+      // (and reuse) the entry this request still serves from.
+      if (f.entry != FileCache::kNil) ++cache_.at(f.entry).refs;
+      const bool found = acquire(sib, name.size() + sfx.size(), request.now_seconds, enc);
+      if (f.entry != FileCache::kNil) --cache_.at(f.entry).refs;
+      if (found && enc.info->is_reg &&
           (enc.info->mtime_sec > orig_sec || (enc.info->mtime_sec == orig_sec && enc.info->mtime_nsec >= orig_nsec))) {
         drop(f);
         f = enc;

@@ -415,6 +415,18 @@ TEST_F(StaticHttp, CacheSharesFewContentSlotsAmongManySmallFiles) {
   EXPECT_EQ(get("/ten.txt", "", "GET", 100).content(), "abcdefghij") << "no kept bytes: read every time";
 }
 
+TEST_F(StaticHttp, AFullCacheNeverHandsTheServedEntryToItsSibling) {
+  Config cfg;
+  cfg.file_cache = 1;
+  make(cfg);
+  EXPECT_EQ(get("/app.js", "", "GET", 100).content(), "let a = 1;");  // cached, with its .br sibling noted
+  tree.mtime("root/app.js.br", kT - 5);  // the sibling turns stale within the second
+  auto o = get("/app.js", "Accept-Encoding: br\r\n", "GET", 100);
+  EXPECT_EQ(o.content(), "let a = 1;") << "the stale sibling is skipped, and its lookup must not evict app.js";
+  EXPECT_FALSE(o.has_header("Content-Encoding"));
+  EXPECT_EQ(get("/app.js", "", "GET", 100).content(), "let a = 1;");
+}
+
 TEST_F(StaticHttp, CacheEvictsLeastRecentlyUsed) {
   Config cfg;
   cfg.file_cache = 2;
