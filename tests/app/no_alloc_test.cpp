@@ -1,57 +1,18 @@
 // Serving performs no heap allocation: route() and handle() of every built-in
 // handler (static files, redirects, errors, status, the JSON API example) run
-// with a counting operator new. The counter only counts while armed, so the
-// test's own strings and gtest are left out.
+// while the calling thread's allocations are counted (tests/support): only
+// route() and handle() are tallied, not the test's own strings or gtest.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <array>
 #include <cstdlib>
-#include <new>
 #include <string>
 #include <vector>
 
 #include "app/app.hpp"
 #include "harness.hpp"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define HS_COUNTING 0  // ASan owns operator new; the release build runs this test
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HS_COUNTING 0
-#endif
-#endif
-#ifndef HS_COUNTING
-#define HS_COUNTING 1
-#endif
-
-namespace {
-bool g_armed = false;
-size_t g_allocations = 0;
-}  // namespace
-
-#if HS_COUNTING
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // new is malloc here: free is its match
-#endif
-void* operator new(size_t n) {
-  if (g_armed) ++g_allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n) { return operator new(n); }
-void* operator new(size_t n, const std::nothrow_t&) noexcept {
-  if (g_armed) ++g_allocations;
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-#endif
+#include "support/alloc_counter.hpp"
 
 namespace hs::app {
 namespace {
@@ -81,7 +42,7 @@ void prepare(Prepared& p) {
 }
 
 TEST(NoAllocation, EveryBuiltInHandler) {
-  if (!HS_COUNTING) GTEST_SKIP() << "allocation counting is off under AddressSanitizer";
+  if (!hs::testing::allocation_counting_available()) GTEST_SKIP() << "allocation counting is off under AddressSanitizer";
   char tmpl[] = "/tmp/hs_app_alloc_XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
   const std::string root = tmpl;
@@ -123,20 +84,20 @@ TEST(NoAllocation, EveryBuiltInHandler) {
 
   std::vector<int> statuses;
   statuses.reserve(all.size());
-  g_allocations = 0;
+  hs::testing::AllocationTally tally;
   for (int round = 0; round < 100; ++round) {
     for (Prepared& p : all) {
-      g_armed = true;
+      tally.start();
       const conn::Route route = app.route(p.req);
       conn::Response resp(r);
       app.handle(route, p.req, resp);
       if (round == 0) app.error_page(http::Status::RequestTimeout, "request head not received in time", resp);
-      g_armed = false;
+      tally.stop();
       if (r.owns_fd && r.file_fd >= 0) ::close(r.file_fd);
       if (round == 0) statuses.push_back(http::code(resp.status()));
     }
   }
-  EXPECT_EQ(g_allocations, 0u);
+  EXPECT_EQ(tally.total(), 0u);
   EXPECT_EQ(statuses, (std::vector<int>{408, 408, 408, 408, 408, 408, 408, 408, 408, 408, 408, 408, 408, 408}));
   (void)std::system(("rm -rf " + root).c_str());
 }
@@ -145,7 +106,7 @@ TEST(NoAllocation, EveryBuiltInHandler) {
 // single and multipart ranges (refilled piece by piece), precompressed
 // siblings, listings, the file cache's hits, revalidation and release.
 TEST(NoAllocation, StaticFilesEveryPath) {
-  if (!HS_COUNTING) GTEST_SKIP() << "allocation counting is off under AddressSanitizer";
+  if (!hs::testing::allocation_counting_available()) GTEST_SKIP() << "allocation counting is off under AddressSanitizer";
   char tmpl[] = "/tmp/hs_app_alloc_XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
   const std::string root = tmpl;
@@ -182,11 +143,11 @@ TEST(NoAllocation, StaticFilesEveryPath) {
   std::vector<int> statuses;
   statuses.reserve(all.size());
   uint64_t streamed = 0;
-  g_allocations = 0;
+  hs::testing::AllocationTally tally;
   for (int round = 0; round < 50; ++round) {
     for (Prepared& p : all) {
       p.req.now_seconds = 1'700'000'000 + round / 10;  // revalidations every 10 rounds
-      g_armed = true;
+      tally.start();
       const conn::Route route = app.route(p.req);
       conn::Response resp(r);
       app.handle(route, p.req, resp);
@@ -196,12 +157,12 @@ TEST(NoAllocation, StaticFilesEveryPath) {
         streamed += r.body_len;
       }
       if (r.hooks != nullptr) r.hooks->release(r);
-      g_armed = false;
+      tally.stop();
       if (r.owns_fd && r.file_fd >= 0) ::close(r.file_fd);
       if (round == 0) statuses.push_back(http::code(resp.status()));
     }
   }
-  EXPECT_EQ(g_allocations, 0u);
+  EXPECT_EQ(tally.total(), 0u);
   EXPECT_EQ(statuses, (std::vector<int>{304, 412, 206, 206, 416, 200, 200, 204, 200, 200}));
   EXPECT_GT(streamed, 0u);
   (void)std::system(("rm -rf " + root).c_str());

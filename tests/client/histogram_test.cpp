@@ -1,49 +1,17 @@
 // The bench latency histogram: bucket layout, percentiles within 0.1% of the
 // exact ones on known distributions, merging, clamping, and no heap
-// allocation per sample (a counting operator new, armed around record()).
+// allocation per sample (the thread's allocations counted around record()).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <memory>
-#include <new>
 #include <random>
 #include <vector>
 
 #include "client/bench/histogram.hpp"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define HS_HIST_COUNTING 0  // ASan owns operator new; the release build runs the check
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HS_HIST_COUNTING 0
-#endif
-#endif
-#ifndef HS_HIST_COUNTING
-#define HS_HIST_COUNTING 1
-#endif
-
-namespace {
-bool g_armed = false;
-size_t g_allocations = 0;
-}  // namespace
-
-#if HS_HIST_COUNTING
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // new is malloc here: free is its match
-#endif
-void* operator new(size_t n) {
-  if (g_armed) ++g_allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n) { return operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
-#endif
+#include "support/alloc_counter.hpp"
 
 namespace hs::client::bench {
 namespace {
@@ -176,20 +144,17 @@ TEST(Histogram, EmptyAndClamped) {
 }
 
 TEST(Histogram, NoAllocationPerSample) {
-#if !HS_HIST_COUNTING
-  GTEST_SKIP() << "allocation counting is off under ASan";
-#else
+  if (!hs::testing::allocation_counting_available()) GTEST_SKIP() << "allocation counting is off under ASan";
   auto h = std::make_unique<Histogram>();
   std::mt19937_64 rng(4);
-  g_allocations = 0;
-  g_armed = true;
+  hs::testing::AllocationTally tally;
+  tally.start();
   for (int i = 0; i < 1'000'000; ++i) h->record(rng() >> (rng() % 40 + 20));
   const uint64_t p99 = h->percentile(99);
-  g_armed = false;
-  EXPECT_EQ(g_allocations, 0u);
+  tally.stop();
+  EXPECT_EQ(tally.total(), 0u);
   EXPECT_GT(p99, 0u);
   EXPECT_EQ(h->count(), 1'000'000u);
-#endif
 }
 
 }  // namespace

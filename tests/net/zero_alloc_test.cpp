@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "alloc_counter.hpp"
+#include "support/alloc_counter.hpp"
 #include "app/app.hpp"
 #include "net/listener.hpp"
 #include "net/signals.hpp"

@@ -1,4 +1,4 @@
-#include "alloc_counter.hpp"
+#include "support/alloc_counter.hpp"
 
 #include <cstddef>
 #include <new>
