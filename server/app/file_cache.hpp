@@ -12,7 +12,8 @@
 //   evicted or closed; when every entry is in use, files are opened uncached
 //   and owned by their responder.
 // - Revalidation is the caller's (StaticFiles): at most once a second per
-//   entry it opens the path again and compares device, inode, size and mtime.
+//   entry it opens the path again and compares device, inode, size, mtime and
+//   ctime.
 // - Small files' bytes may be kept too (a fixed slab of equal slots, one per
 //   entry at most), so a hot small file costs no read either: the response is
 //   then a single write. A slot is taken by the file read last, from the
@@ -103,7 +104,6 @@ public:
   bool keep_content(uint32_t index, std::string_view bytes);
   // Forgets entry `index`'s bytes (its file changed).
   void drop_content(uint32_t index);
-  size_t content_slot_bytes() const { return slot_bytes_; }
   // Entries some response is still sending (tests: 0 once responses are done).
   size_t referenced() const {
     size_t n = 0;
@@ -112,7 +112,7 @@ public:
   }
 
   // Counters for tests and the start-up line.
-  uint64_t hits = 0, misses = 0, evictions = 0, content_hits = 0;
+  uint64_t hits = 0, misses = 0, evictions = 0;
 
 private:
   void lru_unlink(uint32_t i);

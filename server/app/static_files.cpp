@@ -726,7 +726,6 @@ void StaticFiles::serve_file(const conn::Request& request, conn::Response& respo
       const std::string_view kept = cache_.content(f.entry);
       if (kept.size() == info.size) {
         std::memcpy(space.data(), kept.data(), kept.size());
-        ++cache_.content_hits;
         response.commit_body(info.size);
         return drop(f);
       }
