@@ -343,11 +343,11 @@ void Worker::drive(Slot& s) {
   bool wrote = false;
   bool need_buffer = false;
   bool exhausted = true;
-  file_turn_left_ = kFileTurnBytes;
-  for (int round = 0; round < kDriveRounds && file_turn_left_ > 0; ++round) {
+  size_t file_turn_left = kFileTurnBytes;
+  for (int round = 0; round < kDriveRounds && file_turn_left > 0; ++round) {
     bool progress = false;
     if (c.wants_write() && s.writable) {
-      const Io w = write_some(s);
+      const Io w = write_some(s, file_turn_left);
       if (w == Io::Error) {
         close_slot(s);
         return;
@@ -441,15 +441,15 @@ Worker::Io Worker::read_some(Slot& s) {
   return Io::Error;
 }
 
-Worker::Io Worker::write_some(Slot& s) {
+Worker::Io Worker::write_some(Slot& s, size_t& file_turn_left) {
   conn::Connection& c = s.conn;
   if (conn::Responder* r = c.pending_file()) {
     off_t offset = static_cast<off_t>(r->file_offset);
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(r->file_remaining, file_turn_left_));
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(r->file_remaining, file_turn_left));
     if (want == 0) return Io::Stalled;
     const ssize_t n = ::sendfile(s.fd, r->file_fd, &offset, want);
     if (n > 0) {
-      file_turn_left_ -= static_cast<size_t>(n);
+      file_turn_left -= static_cast<size_t>(n);
       // A short count may mean the file ended early (it shrank), not that the
       // socket is full: keep writing until EAGAIN or 0 says which.
       enter(s);

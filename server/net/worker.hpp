@@ -121,7 +121,8 @@ private:
   void reject(int fd, const PeerIp& peer);
   void drive(Slot& s);
   Io read_some(Slot& s);
-  Io write_some(Slot& s);
+  // file_turn_left: file bytes this connection may still send in this turn.
+  Io write_some(Slot& s, size_t& file_turn_left);
   void start_linger(Slot& s);
   void linger_read(Slot& s);
   void close_slot(Slot& s);
@@ -164,7 +165,6 @@ private:
   SlotList lingering_;  // oldest first: reclaimed when a new connection finds no free slot
 
   conn::Stats stats_;
-  size_t file_turn_left_ = 0;  // file bytes the connection being driven may still send this turn
   conn::Context ctx_;
   ClockText clock_;
   AccessLog log_;

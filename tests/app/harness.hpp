@@ -60,6 +60,20 @@ struct Outcome {
   std::string content() const { return has_file ? file : body; }
 };
 
+// A responder over local arrays of the server's default sizes (1 KiB head,
+// 3 KiB body), as the connection would hand one to a handler.
+struct LocalResponder {
+  std::array<char, 1024> head_area;
+  std::array<char, 3072> body_area;
+  conn::Responder r;
+  LocalResponder() {
+    r.head_area = head_area;
+    r.body_area = body_area;
+  }
+  LocalResponder(const LocalResponder&) = delete;
+  LocalResponder& operator=(const LocalResponder&) = delete;
+};
+
 // `request`: a request head ("GET /x HTTP/1.1\r\nHost: t\r\n\r\n") followed by
 // its body, if any (Content-Length framing only).
 inline Outcome run(conn::Service& service, std::string_view request, int64_t now_seconds = 1'700'000'000) {
@@ -86,18 +100,15 @@ inline Outcome run(conn::Service& service, std::string_view request, int64_t now
   out.param_count = req.param_count;
   req.body = request.substr(head.head_bytes);
 
-  std::array<char, 1024> head_area;
-  std::array<char, 3072> body_area;
-  conn::Responder r;
-  r.head_area = head_area;
-  r.body_area = body_area;
+  LocalResponder local;
+  conn::Responder& r = local.r;
   conn::Response resp(r);
   service.handle(out.route, req, resp);
 
   out.status = http::code(resp.status());
   out.overflowed = resp.overflowed();
-  out.fields.assign(head_area.data() + r.head_start, resp.fields_len());
-  out.body.assign(body_area.data(), r.body_len);
+  out.fields.assign(local.head_area.data() + r.head_start, resp.fields_len());
+  out.body.assign(local.body_area.data(), r.body_len);
   const int first_fd = r.file_fd;
   auto read_range = [&](std::string& into) {
     std::string bytes(r.file_remaining, '\0');
@@ -122,7 +133,7 @@ inline Outcome run(conn::Service& service, std::string_view request, int64_t now
       out.stream_failed = true;
       break;
     }
-    out.streamed.append(body_area.data(), r.body_len);
+    out.streamed.append(local.body_area.data(), r.body_len);
     if (r.file_remaining > 0) read_range(out.streamed);
   }
   if (r.hooks != nullptr) r.hooks->release(r);

@@ -76,11 +76,8 @@ TEST(NoAllocation, EveryBuiltInHandler) {
   all[13].text = request("GET", "/");
   for (Prepared& p : all) prepare(p);
 
-  std::array<char, 1024> head_area;
-  std::array<char, 3072> body_area;
-  conn::Responder r;
-  r.head_area = head_area;
-  r.body_area = body_area;
+  testing::LocalResponder local;
+  conn::Responder& r = local.r;
 
   std::vector<int> statuses;
   statuses.reserve(all.size());
@@ -135,11 +132,8 @@ TEST(NoAllocation, StaticFilesEveryPath) {
   all[9].text = request("HEAD", "/big.bin", "Range: bytes=0-9,100-199\r\n");
   for (Prepared& p : all) prepare(p);
 
-  std::array<char, 1024> head_area;
-  std::array<char, 3072> body_area;
-  conn::Responder r;
-  r.head_area = head_area;
-  r.body_area = body_area;
+  testing::LocalResponder local;
+  conn::Responder& r = local.r;
   std::vector<int> statuses;
   statuses.reserve(all.size());
   uint64_t streamed = 0;
