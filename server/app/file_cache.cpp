@@ -46,11 +46,9 @@ uint32_t FileCache::find(std::string_view name, uint32_t h) {
     if (e.hash == h && e.name_view() == name) {
       lru_unlink(i);
       lru_push_front(i);
-      ++hits;
       return i;
     }
   }
-  ++misses;
   return kNil;
 }
 
@@ -65,7 +63,6 @@ uint32_t FileCache::insert(std::string_view name, uint32_t h) {
     }
     if (i == kNil) return kNil;
     remove(i);
-    ++evictions;
     i = free_head_;
     free_head_ = entries_[i].lru_next;
   }

@@ -111,8 +111,6 @@ public:
     return n;
   }
 
-  // Counters for tests and the start-up line.
-  uint64_t hits = 0, misses = 0, evictions = 0;
 
 private:
   void lru_unlink(uint32_t i);

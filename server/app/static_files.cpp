@@ -251,7 +251,6 @@ std::string_view field(const conn::Request& request, std::string_view name, bool
 // ---- streamed bodies: their state in the tail of the body area ----
 
 struct MultipartState {
-  uint64_t kind;
   uint64_t total;      // representation length
   const char* type;    // a static MIME type string
   uint32_t type_len;
@@ -261,10 +260,8 @@ struct MultipartState {
 };
 
 struct ListingState {
-  uint64_t kind;
   int dir_fd;
   uint16_t last_len;   // 0: no row sent yet
-  bool dotfiles;
   char last[NAME_MAX + 1];
 };
 
@@ -745,7 +742,6 @@ void StaticFiles::serve_multipart(conn::Response& response, Opened& f, std::stri
                                   size_t count) {
   const auto* ranges = static_cast<const http::ByteRange*>(rp);
   MultipartState s{};
-  s.kind = kKindMultipart;
   s.total = f.info->size;
   s.type = type.data();
   s.type_len = static_cast<uint32_t>(type.size());
@@ -824,10 +820,8 @@ void StaticFiles::serve_listing(const conn::Request& request, conn::Response& re
   listing_head(o, request.path);
   response.commit_body(o.n);
   ListingState s{};
-  s.kind = kKindListing;
   s.dir_fd = fd;
   s.last_len = 0;
-  s.dotfiles = dotfiles;
   r.hooks = this;
   r.hook_data = kKindListing << 32;
   r.stream_remaining = rows + kListingFoot.size();
@@ -849,7 +843,7 @@ bool StaticFiles::refill_listing(conn::Responder& r) {
     const std::string_view last(s.last, s.last_len);
     const bool started = s.last_len > 0;
     const bool ok = for_each_entry(s.dir_fd, [&](const DirEntry& e) {
-      if (!listed(e, s.dotfiles)) return;
+      if (!listed(e, options_.dotfiles)) return;
       const std::string_view n(e.name, e.len);
       if (started && !name_less(last, n)) return;
       if (picked == kListingPick && !name_less(n, std::string_view(names[picked - 1], lens[picked - 1]))) return;

@@ -43,7 +43,6 @@ bool resolve_identity(const std::string& user, const std::string& group, Identit
     why = "--user " + user + ": " + (rc != 0 ? std::strerror(rc) : "no such user");
     return false;
   }
-  out.user = user;
   if (!group.empty()) {
     struct group g{};
     struct group* gfound = nullptr;
@@ -56,9 +55,6 @@ bool resolve_identity(const std::string& user, const std::string& group, Identit
       why = "--group " + group + ": " + (rc != 0 ? std::strerror(rc) : "no such group");
       return false;
     }
-    out.group = group;
-  } else {
-    out.group = std::to_string(out.gid);
   }
   return true;
 }

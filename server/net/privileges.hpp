@@ -15,8 +15,6 @@ namespace hs::net {
 struct Identity {
   uid_t uid = 0;
   gid_t gid = 0;
-  std::string user;   // as given (name or number)
-  std::string group;  // the group's name or number
 };
 
 // Resolves a user name (or number) and an optional group name (or number;
