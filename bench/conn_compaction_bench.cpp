@@ -265,11 +265,5 @@ int main(int argc, char** argv) {
   }
   // 0.2 s per run unless told otherwise (66 runs x 5 repetitions); given on
   // the command line rather than per benchmark, so run names stay "BM_x/B/L".
-  std::vector<char*> args(argv, argv + argc);
-  std::string min_time = "--benchmark_min_time=0.2";
-  bool has_min_time = false;
-  for (int i = 1; i < argc; ++i)
-    if (std::string(argv[i]).rfind("--benchmark_min_time", 0) == 0) has_min_time = true;
-  if (!has_min_time) args.push_back(min_time.data());
-  return hs::bench::run_with_ratios(static_cast<int>(args.size()), args.data(), ratios);
+  return hs::bench::run_with_ratios(argc, argv, ratios, {"--benchmark_min_time=0.2"});
 }

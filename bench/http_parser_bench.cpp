@@ -4,12 +4,9 @@
 // homeserve also does all its validation (Host, framing, UTF-8 of values).
 #include <benchmark/benchmark.h>
 #include <http_parser.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
-#include <streambuf>
 #include <string_view>
 #include <vector>
 
@@ -162,61 +159,18 @@ BENCHMARK(BM_homeserve_browser_portable);
 BENCHMARK(BM_homeserve_small_sse42);
 BENCHMARK(BM_homeserve_browser_sse42);
 
-// A streambuf that forwards to another one without ANSI escape sequences
-// (ESC '[' ... final byte), unbuffered so output order with printf is kept.
-class StripAnsi : public std::streambuf {
-public:
-  explicit StripAnsi(std::streambuf* to) : to_(to) {}
-
-protected:
-  int overflow(int ch) override {
-    if (ch == traits_type::eof()) return traits_type::not_eof(ch);
-    if (in_escape_) {
-      if (ch >= 0x40 && ch <= 0x7e && ch != '[') in_escape_ = false;
-      return ch;
-    }
-    if (ch == 0x1b) {
-      in_escape_ = true;
-      return ch;
-    }
-    return to_->sputc(static_cast<char>(ch));
-  }
-  int sync() override { return to_->pubsync(); }
-
-private:
-  std::streambuf* to_;
-  bool in_escape_ = false;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
   std::printf("scan path: %s; requests: small %zu bytes, browser %zu bytes\n",
               hs::http::scan_path_name(hs::http::active_scan_path()), kSmall.size(), kBrowser.size());
-  // Interleave the repetitions of all benchmarks (unless told otherwise), so a
-  // burst of load on a shared machine hits both sides of a ratio alike.
-  std::vector<char*> args(argv, argv + argc);
-  static char interleave[] = "--benchmark_enable_random_interleaving=true";
-  bool has_interleave = false;
-  for (int i = 1; i < argc; ++i)
-    if (std::string_view(argv[i]).rfind("--benchmark_enable_random_interleaving", 0) == 0) has_interleave = true;
-  if (!has_interleave) args.push_back(interleave);
-  // Nine repetitions (not ratio_report's five) unless told: a steadier median.
-  static char reps[] = "--benchmark_repetitions=9";
-  bool has_reps = false;
-  for (int i = 1; i < argc; ++i)
-    if (std::string_view(argv[i]).rfind("--benchmark_repetitions", 0) == 0) has_reps = true;
-  if (!has_reps) args.push_back(reps);
-  // The reporter in ratio_report.hpp always colours its table, and its last
-  // colour reset lands at the start of the first ratio line, hiding it from
-  // `grep '^parser-...'` (scripts/bench). Into a pipe or file, strip the
-  // escape sequences from std::cout, where the table goes.
-  static StripAnsi strip(std::cout.rdbuf());
-  if (!isatty(STDOUT_FILENO)) std::cout.rdbuf(&strip);
-  return hs::bench::run_with_ratios(static_cast<int>(args.size()), args.data(),
-                                    {
-                                        {"parser-small", "BM_homeserve_small", "BM_http_parser_small", "http_parser"},
-                                        {"parser-browser", "BM_homeserve_browser", "BM_http_parser_browser",
-                                         "http_parser"},
-                                    });
+  // Repetitions interleaved, so a burst of load on a shared machine hits both
+  // sides of a ratio alike; nine (not five) for a steadier median.
+  return hs::bench::run_with_ratios(
+      argc, argv,
+      {
+          {"parser-small", "BM_homeserve_small", "BM_http_parser_small", "http_parser"},
+          {"parser-browser", "BM_homeserve_browser", "BM_http_parser_browser", "http_parser"},
+      },
+      {"--benchmark_enable_random_interleaving=true", "--benchmark_repetitions=9"});
 }

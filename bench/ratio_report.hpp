@@ -51,15 +51,19 @@ struct Ratio {
   const char* peer_name;  // e.g. "http_parser"
 };
 
-// Runs the benchmarks (repetitions default to 5 unless given on the command
-// line) and prints one ratio line per entry. Returns main's exit status.
-inline int run_with_ratios(int argc, char** argv, const std::vector<Ratio>& ratios) {
+// Runs the benchmarks and prints one ratio line per entry. `defaults` are
+// flags ("--benchmark_x=v") added unless the command line gives that flag;
+// repetitions default to 5. Returns main's exit status.
+inline int run_with_ratios(int argc, char** argv, const std::vector<Ratio>& ratios,
+                           std::vector<std::string> defaults = {}) {
+  defaults.push_back("--benchmark_repetitions=5");
   std::vector<char*> args(argv, argv + argc);
-  std::string reps = "--benchmark_repetitions=5";
-  bool has_reps = false;
-  for (int i = 1; i < argc; ++i)
-    if (std::string(argv[i]).rfind("--benchmark_repetitions", 0) == 0) has_reps = true;
-  if (!has_reps) args.push_back(reps.data());
+  for (std::string& flag : defaults) {
+    const std::string name = flag.substr(0, flag.find('='));
+    bool given = false;
+    for (char* a : args) given = given || std::string(a).rfind(name, 0) == 0;
+    if (!given) args.push_back(flag.data());
+  }
   int n = static_cast<int>(args.size());
   benchmark::Initialize(&n, args.data());
   if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 2;

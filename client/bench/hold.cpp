@@ -13,7 +13,7 @@
 
 #include "client/bench/loop.hpp"
 #include "client/bench/requests.hpp"
-#include "client/bench/runner.hpp"
+#include "client/common/fd_limit.hpp"
 #include "client/common/response_framer.hpp"
 
 namespace hs::client::bench {
@@ -61,8 +61,8 @@ int open_one(const Url& url, std::string_view request, int64_t deadline) {
 
 int hold_idle(const Options& o, const Url& url, int64_t hold_ns, const std::atomic<bool>& stop) {
   const uint32_t n = o.hold_idle;
-  if (!ensure_fd_limit(uint64_t{n} + 64)) {
-    std::fprintf(stderr, "homeserve bench: cannot raise the descriptor limit to %u (ulimit -n)\n", n + 64);
+  if (std::string why; !ensure_fd_limit(uint64_t{n} + 64, why)) {
+    std::fprintf(stderr, "homeserve bench: %s\n", why.c_str());
     return 1;
   }
   RequestSpec rs;

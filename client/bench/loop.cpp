@@ -485,7 +485,6 @@ void Loop::close(Conn& c, int64_t now, bool retry_later) {
   if (stopping_ || !sending() || finished()) return;
   if (retry_later) {
     c.retry_at = now + kRetryDelay;
-    ++waiting_reconnect_;
     next_housekeeping_ = std::min(next_housekeeping_, c.retry_at);
     return;
   }
@@ -497,7 +496,6 @@ void Loop::housekeeping(int64_t now) {
   for (Conn& c : conns_) {
     if (c.fd < 0) {
       if (c.retry_at != 0 && c.retry_at <= now) {
-        --waiting_reconnect_;
         open(c, now);
       } else if (c.retry_at != 0) {
         next_housekeeping_ = std::min(next_housekeeping_, c.retry_at);

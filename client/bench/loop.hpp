@@ -114,7 +114,6 @@ private:
   int64_t start_ns_ = 0;
   double interval_ns_ = 0;
   int64_t next_housekeeping_ = 0;
-  uint32_t waiting_reconnect_ = 0;
   bool stopping_ = false;
 };
 

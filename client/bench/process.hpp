@@ -25,7 +25,6 @@ public:
   void stop();
   pid_t pid() const { return pid_; }
   uint16_t port() const { return port_; }
-  const std::string& startup_line() const { return line_; }
 
 private:
   pid_t pid_ = -1;

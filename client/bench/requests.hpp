@@ -27,14 +27,12 @@ public:
   bool build(const RequestSpec& spec, uint32_t depth, std::string& error);
 
   size_t count() const { return count_; }  // distinct requests (URLs)
-  uint32_t depth() const { return depth_; }
   bool head() const { return head_; }      // HEAD: answers have no body
   // Requests first, first+1, ... (modulo count()), `n` of them (n <= depth).
   std::string_view window(size_t first, size_t n) const {
     return {bytes_.data() + offsets_[first], offsets_[first + n] - offsets_[first]};
   }
   size_t advance(size_t first, size_t n) const { return (first + n) % count_; }
-  size_t bytes_of(size_t index) const { return offsets_[index + 1] - offsets_[index]; }
 
 private:
   std::string bytes_;

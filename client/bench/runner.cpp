@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "client/bench/loop.hpp"
+#include "client/common/fd_limit.hpp"
 
 namespace hs::client::bench {
 
@@ -22,22 +23,9 @@ void sleep_ns(int64_t ns) {
 
 }  // namespace
 
-bool ensure_fd_limit(uint64_t needed) {
-  rlimit lim{};
-  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return false;
-  if (lim.rlim_cur >= needed) return true;
-  if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < needed) return false;
-  lim.rlim_cur = needed;
-  return ::setrlimit(RLIMIT_NOFILE, &lim) == 0;
-}
-
 bool execute(const RunSpec& spec, Result& result, std::string& error) {
   const uint32_t threads = std::max<uint32_t>(1, std::min(spec.threads, spec.connections));
-  if (!ensure_fd_limit(uint64_t{spec.connections} + 64 + 4 * threads)) {
-    error = "cannot raise the descriptor limit to " + std::to_string(spec.connections + 64) +
-            " (ulimit -n; the hard limit is too low)";
-    return false;
-  }
+  if (!ensure_fd_limit(uint64_t{spec.connections} + 64 + 4 * threads, error)) return false;
   const int64_t start = now_ns();
   std::vector<std::unique_ptr<Loop>> loops;
   uint32_t first = 0;

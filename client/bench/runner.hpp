@@ -41,8 +41,4 @@ struct Result {
 // a thread could not start; errors seen on the wire are in the result.
 bool execute(const RunSpec& spec, Result& result, std::string& error);
 
-// Raises the soft descriptor limit to at least `needed` (up to the hard limit);
-// false when it cannot.
-bool ensure_fd_limit(uint64_t needed);
-
 }  // namespace hs::client::bench

@@ -13,8 +13,7 @@ bool ensure_fd_limit(uint64_t needed, std::string& why) {
     why = std::string("cannot read the descriptor limit: ") + std::strerror(errno);
     return false;
   }
-  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= needed) return true;
-  if (rl.rlim_cur == RLIM_INFINITY) return true;
+  if (rl.rlim_cur >= needed) return true;  // RLIM_INFINITY is the largest value
   rlimit want = rl;
   want.rlim_cur = needed;
   if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < needed) want.rlim_max = needed;  // needs CAP_SYS_RESOURCE

@@ -60,8 +60,7 @@ Fetched fetch(const Url& url, std::string_view request, Deadline deadline, size_
   // Even when sending failed (the server may answer early and close), read.
   f.outcome = reader.next(fd.get(), deadline, &sink);
   for (int i = 0; i < 8 && f.outcome == ReadOutcome::response && reader.info().status < 200; ++i) {
-    if (head) reader.expect_head_response();
-    f.outcome = reader.next(fd.get(), deadline, &sink);  // skip interim 1xx answers
+    f.outcome = reader.next(fd.get(), deadline, &sink);  // skip interim 1xx answers (HEAD stays armed)
   }
   if (f.outcome != ReadOutcome::response && sent != Io::ok && f.outcome == ReadOutcome::error)
     f.outcome = sent == Io::timeout ? ReadOutcome::timeout : ReadOutcome::reset;

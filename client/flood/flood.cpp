@@ -255,12 +255,6 @@ private:
 
 }  // namespace
 
-uint64_t FloodReport::answered() const {
-  uint64_t n = 0;
-  for (uint64_t c : status) n += c;
-  return n;
-}
-
 uint64_t FloodReport::unexpected(const std::vector<int>& expect) const {
   uint64_t n = reset + closed + timeout + connect_error + bad;
   for (size_t s = 0; s < status.size(); ++s)

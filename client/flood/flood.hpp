@@ -43,7 +43,6 @@ struct FloodReport {
   uint32_t after_release_tries = 0;
   std::string first_problem;   // for a person, empty when none
 
-  uint64_t answered() const;
   // Connections whose outcome is not an expected status.
   uint64_t unexpected(const std::vector<int>& expect) const;
 };
