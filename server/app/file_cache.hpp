@@ -1,6 +1,6 @@
 // The static handler's open-file cache: a fixed table of open descriptors with
-// what a response needs from them (stat fields, strong ETag, Content-Type,
-// which precompressed siblings exist), so a hot file costs no open/fstat per
+// what a response needs from them (stat fields, strong ETag, which
+// precompressed siblings exist), so a hot file costs no open/fstat per
 // request. Sized once at start-up (--file-cache N entries); serving never
 // allocates.
 //

@@ -12,6 +12,17 @@ namespace hs::conn {
 
 namespace {
 
+// No body after all (HEAD, 1xx/204/304): the small body, the file range (its
+// descriptor closed when the responder owns it) and any streamed rest.
+void drop_body(Responder& r) {
+  r.body_len = 0;
+  if (r.owns_fd && r.file_fd >= 0) ::close(r.file_fd);
+  r.file_fd = -1;
+  r.owns_fd = false;
+  r.file_remaining = 0;
+  r.stream_remaining = 0;
+}
+
 using core::Millis;
 using http::Status;
 
@@ -246,14 +257,7 @@ bool Connection::dispatch(const http::RequestHead& head, Request& req, const Rou
   const bool keep_alive = head.keep_alive && !resp.wants_close() && !skipped_body && !no_keep_alive_;
   finalize(resp, &req, keep_alive);
   if (ctx_->log != nullptr) ctx_->log->record(owner, req, r->status, r->body_len + r->file_remaining);
-  if (head.method == http::Method::Head) {  // same fields as GET, no body
-    r->body_len = 0;
-    if (r->owns_fd && r->file_fd >= 0) ::close(r->file_fd);
-    r->file_fd = -1;
-    r->owns_fd = false;
-    r->file_remaining = 0;
-    r->stream_remaining = 0;
-  }
+  if (head.method == http::Method::Head) drop_body(*r);  // same fields as GET, no body
   push_response(r);
   ++requests_;
   ++ctx_->stats->requests;
@@ -358,12 +362,7 @@ void Connection::finalize(Response& resp, const Request* req, bool keep_alive) {
     append(q, "\r\n");
   }
   if (bodiless(status)) {
-    r.body_len = 0;
-    if (r.owns_fd && r.file_fd >= 0) ::close(r.file_fd);
-    r.file_fd = -1;
-    r.owns_fd = false;
-    r.file_remaining = 0;
-    r.stream_remaining = 0;
+    drop_body(r);
   } else {
     append(q, "Content-Length: ");
     append_number(q, r.body_len + r.file_remaining + r.stream_remaining);

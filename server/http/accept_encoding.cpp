@@ -2,25 +2,15 @@
 
 #include <array>
 
+#include "http/char_classes.hpp"
+#include "http/media_type.hpp"
+
 namespace hs::http {
 
 namespace {
 
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != b[i]) return false;
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
+using chars::lower;
+using chars::trim_ows;
 
 // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), as 0..1000; -1 when malformed.
 int parse_q(std::string_view s) {
@@ -67,26 +57,26 @@ Coding choose_encoding(std::string_view value, uint8_t available) {
     std::string_view element = value.substr(0, comma);
     value = comma == std::string_view::npos ? std::string_view{} : value.substr(comma + 1);
     const size_t semi = element.find(';');
-    const std::string_view name = trim(element.substr(0, semi));
+    const std::string_view name = trim_ows(element.substr(0, semi));
     if (name.empty()) continue;
     int weight = 1000;
     std::string_view params = semi == std::string_view::npos ? std::string_view{} : element.substr(semi + 1);
     while (!params.empty()) {
       const size_t next = params.find(';');
-      const std::string_view p = trim(params.substr(0, next));
+      const std::string_view p = trim_ows(params.substr(0, next));
       params = next == std::string_view::npos ? std::string_view{} : params.substr(next + 1);
       if (p.size() >= 2 && lower(p[0]) == 'q') {
-        std::string_view rest = trim(p.substr(1));
+        std::string_view rest = trim_ows(p.substr(1));
         if (!rest.empty() && rest.front() == '=') {
-          const int parsed = parse_q(trim(rest.substr(1)));
+          const int parsed = parse_q(trim_ows(rest.substr(1)));
           weight = parsed < 0 ? 0 : parsed;
         }
       }
     }
     int* slot = nullptr;
-    if (iequals(name, "br")) slot = &q[static_cast<size_t>(Coding::Br)];
-    else if (iequals(name, "zstd")) slot = &q[static_cast<size_t>(Coding::Zstd)];
-    else if (iequals(name, "gzip") || iequals(name, "x-gzip")) slot = &q[static_cast<size_t>(Coding::Gzip)];
+    if (media_iequals(name, "br")) slot = &q[static_cast<size_t>(Coding::Br)];
+    else if (media_iequals(name, "zstd")) slot = &q[static_cast<size_t>(Coding::Zstd)];
+    else if (media_iequals(name, "gzip") || media_iequals(name, "x-gzip")) slot = &q[static_cast<size_t>(Coding::Gzip)];
     else if (name == "*") slot = &star;
     if (slot != nullptr) *slot = *slot < 0 ? weight : (weight > *slot ? weight : *slot);
   }

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string_view>
 
 namespace hs::http::chars {
 
@@ -50,5 +51,12 @@ constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // ASCII lower case; exact on token characters (no other tchar maps to a letter).
 constexpr char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c; }
+
+// `s` without leading and trailing spaces and tabs (OWS).
+constexpr std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
+  return s;
+}
 
 }  // namespace hs::http::chars

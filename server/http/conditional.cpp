@@ -2,20 +2,17 @@
 
 #include <optional>
 
+#include "http/char_classes.hpp"
 #include "http/response_writer.hpp"
 
 namespace hs::http {
 
 namespace {
 
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
-bool etagc(unsigned char c) { return c == 0x21 || (c >= 0x23 && c != 0x7f); }
+using chars::is_ows;
+using chars::trim_ows;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
+bool etagc(unsigned char c) { return c == 0x21 || (c >= 0x23 && c != 0x7f); }
 
 // One entity-tag at the front of `s`: consumes it, sets `weak` and the quoted
 // opaque part (quotes included). False when malformed.
@@ -40,7 +37,7 @@ bool take_etag(std::string_view& s, bool& weak, std::string_view& quoted) {
 }  // namespace
 
 bool etag_list_matches(std::string_view list, std::string_view etag, bool weak) {
-  list = trim(list);
+  list = trim_ows(list);
   if (list == "*") return !etag.empty();
   if (etag.empty()) return false;
   // The representation's own tag: strip W/ for weak comparison.
@@ -67,7 +64,7 @@ Precondition evaluate_preconditions(const ConditionalFields& f, const Validators
   if (f.has_if_match) {
     if (!etag_list_matches(f.if_match, v.etag, /*weak=*/false)) return Precondition::PreconditionFailed;
   } else if (!f.if_unmodified_since.empty() && v.last_modified >= 0) {
-    const std::optional<int64_t> date = parse_http_date(trim(f.if_unmodified_since));
+    const std::optional<int64_t> date = parse_http_date(trim_ows(f.if_unmodified_since));
     if (date && v.last_modified > *date) return Precondition::PreconditionFailed;
   }
   // Step 3 / 4.
@@ -75,14 +72,14 @@ Precondition evaluate_preconditions(const ConditionalFields& f, const Validators
     if (etag_list_matches(f.if_none_match, v.etag, /*weak=*/true))
       return get_or_head ? Precondition::NotModified : Precondition::PreconditionFailed;
   } else if (get_or_head && !f.if_modified_since.empty() && v.last_modified >= 0) {
-    const std::optional<int64_t> date = parse_http_date(trim(f.if_modified_since));
+    const std::optional<int64_t> date = parse_http_date(trim_ows(f.if_modified_since));
     if (date && v.last_modified <= *date) return Precondition::NotModified;
   }
   return Precondition::Proceed;
 }
 
 bool if_range_allows(std::string_view if_range, const Validators& v) {
-  if_range = trim(if_range);
+  if_range = trim_ows(if_range);
   if (if_range.empty()) return false;
   if (if_range.front() == '"' || if_range.starts_with("W/")) {
     bool weak = false;

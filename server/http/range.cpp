@@ -3,15 +3,17 @@
 #include <algorithm>
 #include <array>
 
+#include "http/char_classes.hpp"
+
 namespace hs::http {
 
 namespace {
 
 constexpr uint64_t kNone = ~uint64_t{0};
 
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+using chars::is_digit;
+using chars::is_ows;
+using chars::lower;
 
 // Digits at `s[i..]`, saturating at kNone - 1. False when there are none.
 bool number(std::string_view s, size_t& i, uint64_t& v) {
