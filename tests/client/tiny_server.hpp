@@ -36,6 +36,7 @@ public:
     Answer answer;
     size_t swap_at = SIZE_MAX;  // answers index swap_at and swap_at+1 leave swapped
     bool close_after_400 = true;
+    bool close_after_each = false;  // close every connection once its first answer is sent
   };
 
   explicit TinyServer(Options o) : o_(std::move(o)) {
@@ -71,7 +72,6 @@ public:
   std::string url(std::string_view path = "/") const {
     return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
   }
-  size_t requests() const { return requests_.load(); }
 
   // The target of a request head ("GET /a HTTP/1.1..." -> "/a").
   static std::string target(std::string_view head) {
@@ -160,7 +160,6 @@ private:
       if (end == std::string::npos) return;
       const std::string head = c.in.substr(0, end + 4);
       c.in.erase(0, end + 4);
-      ++requests_;
       const size_t cl = head.find("Content-Length: ");
       if (cl != std::string::npos) c.skip = std::strtoull(head.c_str() + cl + 16, nullptr, 10);
       std::string answer = o_.answer(head, c.index);
@@ -171,7 +170,7 @@ private:
         if (!c.held.empty() && c.index == o_.swap_at + 1) c.out += std::move(c.held);
       }
       ++c.index;
-      if (answer.rfind("HTTP/1.1 400", 0) == 0 && o_.close_after_400) c.close_after = true;
+      if ((answer.rfind("HTTP/1.1 400", 0) == 0 && o_.close_after_400) || o_.close_after_each) c.close_after = true;
     }
   }
 
@@ -190,7 +189,6 @@ private:
   uint16_t port_ = 0;
   std::thread thread_;
   std::vector<Conn> conns_;
-  std::atomic<size_t> requests_{0};
 };
 
 }  // namespace hs::test

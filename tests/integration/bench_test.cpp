@@ -8,16 +8,14 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "../client/tiny_server.hpp"
 #include "harness.hpp"
 #include "json/json.hpp"
 
@@ -179,87 +177,17 @@ TEST(BenchOptions, RefusedConnectionsEndAsConnectErrors) {
   EXPECT_EQ(j.integer({"errors", "connect"}), 6);
 }
 
-// A tiny HTTP server on a thread: answers every request with `answer`, then
-// closes the connection when `close_after` is set. Stops when asked, or after
-// its deadline.
-class TinyServer {
-public:
-  TinyServer(std::string answer, bool close_after) : answer_(std::move(answer)), close_after_(close_after) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 64) != 0) return;
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~TinyServer() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-    ::close(fd_);
-  }
-  uint16_t port() const { return port_; }
-  int connections() const { return accepted_.load(); }
-
-private:
-  void serve() {
-    const auto deadline = Clock::now() + std::chrono::seconds(20);
-    std::vector<int> open;
-    std::vector<std::string> pending;
-    while (!stop_ && Clock::now() < deadline) {
-      std::vector<pollfd> p{{fd_, POLLIN, 0}};
-      for (int c : open) p.push_back({c, POLLIN, 0});
-      if (::poll(p.data(), p.size(), 20) <= 0) continue;
-      if (p[0].revents & POLLIN) {
-        const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (c >= 0) {
-          ++accepted_;
-          open.push_back(c);
-          pending.emplace_back();
-        }
-      }
-      for (size_t i = 1; i < p.size(); ++i) {
-        if (p[i].revents == 0) continue;
-        const size_t k = i - 1;
-        char buf[4096];
-        const ssize_t n = ::recv(open[k], buf, sizeof buf, 0);
-        bool done = n <= 0;
-        if (n > 0) pending[k].append(buf, static_cast<size_t>(n));
-        for (size_t end; !done && (end = pending[k].find("\r\n\r\n")) != std::string::npos;) {
-          pending[k].erase(0, end + 4);
-          ::send(open[k], answer_.data(), answer_.size(), MSG_NOSIGNAL);
-          if (close_after_) done = true;
-        }
-        if (done) {
-          ::close(open[k]);
-          open[k] = -1;
-        }
-      }
-      for (size_t k = open.size(); k-- > 0;) {
-        if (open[k] < 0) {
-          open.erase(open.begin() + static_cast<long>(k));
-          pending.erase(pending.begin() + static_cast<long>(k));
-        }
-      }
-    }
-    for (int c : open) ::close(c);
-  }
-
-  std::string answer_;
-  bool close_after_;
-  int fd_ = -1;
-  uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> accepted_{0};
-  std::thread thread_;
-};
+// A tiny server (tests/client/tiny_server.hpp) that answers every request
+// with the same bytes, closing the connection after each answer when asked.
+test::TinyServer::Options fixed_answer(std::string answer, bool close_after) {
+  test::TinyServer::Options o;
+  o.answer = [answer = std::move(answer)](std::string_view, size_t) { return answer; };
+  o.close_after_each = close_after;
+  return o;
+}
 
 TEST(BenchFraming, BodyShorterThanAnnouncedIsAFramingError) {
-  TinyServer tiny("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + std::string(50, 'x'), /*close_after=*/true);
+  test::TinyServer tiny(fixed_answer("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + std::string(50, 'x'), /*close_after=*/true));
   ASSERT_NE(tiny.port(), 0);
   const RunResult r = run_homeserve({"bench", "-n", "5", "-c", "1", "--json", url(tiny.port(), "/")}, Ms(30000));
   EXPECT_EQ(r.status, 1) << r.out << r.err;
@@ -271,8 +199,8 @@ TEST(BenchFraming, BodyShorterThanAnnouncedIsAFramingError) {
 }
 
 TEST(BenchFraming, LongBodyCutShortIsAFramingError) {
-  TinyServer tiny("HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n" + std::string(200 * 1024, 'x'),
-                  /*close_after=*/true);
+  test::TinyServer tiny(fixed_answer("HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n" + std::string(200 * 1024, 'x'),
+                                     /*close_after=*/true));
   ASSERT_NE(tiny.port(), 0);
   const RunResult r = run_homeserve({"bench", "-n", "3", "-c", "1", "--json", url(tiny.port(), "/")}, Ms(30000));
   EXPECT_EQ(r.status, 1) << r.out << r.err;
@@ -283,7 +211,7 @@ TEST(BenchFraming, LongBodyCutShortIsAFramingError) {
 }
 
 TEST(BenchFraming, BodyLongerThanAnnouncedIsAFramingError) {
-  TinyServer tiny("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloEXTRA BYTES", /*close_after=*/false);
+  test::TinyServer tiny(fixed_answer("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloEXTRA BYTES", /*close_after=*/false));
   ASSERT_NE(tiny.port(), 0);
   const RunResult r = run_homeserve({"bench", "-n", "6", "-c", "1", "--json", url(tiny.port(), "/")}, Ms(30000));
   EXPECT_EQ(r.status, 1) << r.out << r.err;
