@@ -49,7 +49,6 @@ private:
   json::Parsed parsed_;
 };
 
-std::string url(uint16_t port, const char* path) { return "http://127.0.0.1:" + std::to_string(port) + path; }
 
 class Bench : public ::testing::Test {
 protected:
@@ -160,15 +159,8 @@ TEST(BenchOptions, BadOptionsExitTwo) {
 
 TEST(BenchOptions, RefusedConnectionsEndAsConnectErrors) {
   // A port nothing listens on: every request of -n ends as a connect error.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  const uint16_t port = ntohs(a.sin_port);
-  ::close(fd);  // bound, never listened: the port refuses
+  const uint16_t port = free_port();
+  ASSERT_NE(port, 0);
   const RunResult r = run_homeserve({"bench", "-n", "6", "-c", "2", "--json", url(port, "/")}, Ms(30000));
   EXPECT_EQ(r.status, 1) << r.out << r.err;
   const Json j(r.out);

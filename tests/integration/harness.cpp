@@ -124,7 +124,7 @@ Server::~Server() {
   }
   // A sanitizer report from the server fails the test that ran it.
   const std::string err = read_stderr();
-  if (err.find("Sanitizer") != std::string::npos || err.find("runtime error:") != std::string::npos)
+  if (has_sanitizer_report(err))
     ADD_FAILURE() << "the server reported:\n" << err;
   if (pidfd_ >= 0) ::close(pidfd_);
   if (out_ >= 0) ::close(out_);
@@ -418,6 +418,28 @@ uint64_t rss_bytes(pid_t pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::strtoull(line.c_str() + 6, nullptr, 10) * 1024;
   }
   return 0;
+}
+
+std::string url(uint16_t port, std::string_view path) {
+  return "http://127.0.0.1:" + std::to_string(port) + std::string(path);
+}
+
+uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  uint16_t port = 0;
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+    port = ntohs(a.sin_port);
+  if (fd >= 0) ::close(fd);
+  return port;
+}
+
+bool has_sanitizer_report(std::string_view err) {
+  return err.find("Sanitizer") != std::string_view::npos || err.find("runtime error:") != std::string_view::npos;
 }
 
 }  // namespace hs::it

@@ -124,4 +124,13 @@ std::string shell(const std::string& command, int* status = nullptr);
 // VmRSS of `pid` in bytes (0 when unreadable).
 uint64_t rss_bytes(pid_t pid);
 
+// "http://127.0.0.1:PORT" + path.
+std::string url(uint16_t port, std::string_view path);
+
+// A loopback port nobody listens on right now (bound, then closed); 0 on failure.
+uint16_t free_port();
+
+// True when a process's stderr holds an ASan/UBSan report.
+bool has_sanitizer_report(std::string_view err);
+
 }  // namespace hs::it

@@ -64,7 +64,7 @@ protected:
   }
   Response get_with(const std::string& path, const std::string& extra = "") { return ask(get(path, extra)); }
 
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(server.port()) + path; }
+  std::string url(const std::string& path) const { return it::url(server.port(), path); }
 
   TempDir base;
   std::string root;

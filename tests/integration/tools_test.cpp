@@ -21,11 +21,10 @@ bool has(const std::string& text, const std::string& part) { return text.find(pa
 // report exits 1, which some tests expect for other reasons).
 RunResult run_tool(const std::vector<std::string>& args, Ms timeout) {
   RunResult r = run_homeserve(args, timeout);
-  EXPECT_FALSE(has(r.err, "Sanitizer") || has(r.err, "runtime error:")) << r.err;
+  EXPECT_FALSE(has_sanitizer_report(r.err)) << r.err;
   return r;
 }
 
-std::string url(uint16_t port, const std::string& path) { return "http://127.0.0.1:" + std::to_string(port) + path; }
 
 class Tools : public ::testing::TestWithParam<const char*> {
 protected:
