@@ -228,24 +228,9 @@ Status open_failure_status(int err) {
 
 // The value of a request field and whether it was present at all.
 std::string_view field(const conn::Request& request, std::string_view name, bool* present = nullptr) {
-  if (present) *present = false;
-  if (request.head == nullptr) return {};
-  for (const http::Header& h : request.head->headers) {
-    if (h.name.size() != name.size()) continue;
-    bool same = true;
-    for (size_t i = 0; i < name.size() && same; ++i) {
-      char a = h.name[i];
-      if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
-      char b = name[i];
-      if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
-      same = a == b;
-    }
-    if (same) {
-      if (present) *present = true;
-      return h.value;
-    }
-  }
-  return {};
+  const http::Header* h = request.head != nullptr ? request.head->find(name) : nullptr;
+  if (present) *present = h != nullptr;
+  return h != nullptr ? h->value : std::string_view{};
 }
 
 // ---- streamed bodies: their state in the tail of the body area ----

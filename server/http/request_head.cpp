@@ -935,14 +935,19 @@ HeadResult parse_request_head(std::string_view buf, size_t scanned, RequestHead&
   }
 }
 
-std::string_view RequestHead::header(std::string_view name) const {
+const Header* RequestHead::find(std::string_view name) const {
   for (const Header& h : headers) {
     if (h.name.size() != name.size()) continue;
     bool same = true;
     for (size_t i = 0; i < name.size() && same; ++i) same = chars::lower(h.name[i]) == chars::lower(name[i]);
-    if (same) return h.value;
+    if (same) return &h;
   }
-  return {};
+  return nullptr;
+}
+
+std::string_view RequestHead::header(std::string_view name) const {
+  const Header* h = find(name);
+  return h != nullptr ? h->value : std::string_view{};
 }
 
 }  // namespace hs::http

@@ -103,7 +103,9 @@ struct RequestHead {
   bool expect_continue = false;       // Expect: 100-continue
   size_t head_bytes = 0;              // length of the head including the blank line
 
-  // Case-insensitive lookup of the first field with this name.
+  // Case-insensitive lookup of the first field with this name (nullptr /
+  // empty when absent).
+  const Header* find(std::string_view name) const;
   std::string_view header(std::string_view name) const;
 };
 
