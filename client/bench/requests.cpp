@@ -1,6 +1,7 @@
 #include "client/bench/requests.hpp"
 
-#include <strings.h>
+#include "http/char_classes.hpp"
+#include "http/media_type.hpp"
 
 namespace hs::client::bench {
 
@@ -8,17 +9,12 @@ namespace {
 
 bool is_token(std::string_view s) {
   if (s.empty()) return false;
-  for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!ok) return false;
-  }
+  for (char c : s)
+    if (!http::chars::is_tchar(c)) return false;
   return true;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
+using http::media_iequals;
 
 }  // namespace
 
@@ -42,8 +38,8 @@ bool RequestSet::build(const RequestSpec& spec, uint32_t depth, std::string& err
       return false;
     }
     const std::string_view name = std::string_view(h).substr(0, colon);
-    if (iequals(name, "host")) has_host = true;
-    if (iequals(name, "content-length") || iequals(name, "transfer-encoding")) has_length = true;
+    if (media_iequals(name, "host")) has_host = true;
+    if (media_iequals(name, "content-length") || media_iequals(name, "transfer-encoding")) has_length = true;
     fields += h;
     fields += "\r\n";
   }

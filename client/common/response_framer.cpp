@@ -2,40 +2,28 @@
 
 #include <cstring>
 
+#include "http/char_classes.hpp"
+#include "http/media_type.hpp"
+
 namespace hs::client {
 
 namespace {
 
 using Event = ResponseFramer::Event;
 
-bool is_token_char(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
-}
+using http::chars::is_digit;
+using http::chars::lower;
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
-
-std::string_view trim(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return v;
-}
+using http::chars::is_tchar;
+using http::chars::trim_ows;
+using http::media_iequals;
 
 // Calls f(element) for each non-empty element of a comma-separated list.
 template <typename F>
 void each_element(std::string_view list, F&& f) {
   while (!list.empty()) {
     const size_t comma = list.find(',');
-    const std::string_view item = trim(list.substr(0, comma));
+    const std::string_view item = trim_ows(list.substr(0, comma));
     if (!item.empty()) f(item);
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
@@ -173,12 +161,12 @@ bool ResponseFramer::field_line(std::string_view line) {
   }
   const std::string_view name = line.substr(0, colon);
   for (char c : name) {
-    if (!is_token_char(c)) {
+    if (!is_tchar(c)) {
       fail(FrameErrc::bad_framing, "a response field name with a character outside token");
       return false;
     }
   }
-  const std::string_view value = trim(line.substr(colon + 1));
+  const std::string_view value = trim_ows(line.substr(colon + 1));
   for (char c : value) {
     const auto u = static_cast<unsigned char>(c);
     if ((u < 0x20 && c != '\t') || u == 0x7f) {
@@ -186,7 +174,7 @@ bool ResponseFramer::field_line(std::string_view line) {
       return false;
     }
   }
-  if (iequals(name, "content-length")) {
+  if (media_iequals(name, "content-length")) {
     if (value.empty()) {
       fail(FrameErrc::bad_framing, "an empty Content-Length");
       return false;
@@ -209,15 +197,15 @@ bool ResponseFramer::field_line(std::string_view line) {
     }
     length_seen_ = true;
     info_.content_length = v;
-  } else if (iequals(name, "transfer-encoding")) {
+  } else if (media_iequals(name, "transfer-encoding")) {
     each_element(value, [&](std::string_view coding) {
       te_seen_ = true;
-      te_chunked_ = iequals(coding, "chunked");
+      te_chunked_ = media_iequals(coding, "chunked");
     });
-  } else if (iequals(name, "connection")) {
+  } else if (media_iequals(name, "connection")) {
     each_element(value, [&](std::string_view option) {
-      if (iequals(option, "close")) info_.close = true;
-      if (iequals(option, "keep-alive")) keep_alive_ = true;
+      if (media_iequals(option, "close")) info_.close = true;
+      if (media_iequals(option, "keep-alive")) keep_alive_ = true;
     });
   }
   return true;

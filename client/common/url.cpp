@@ -4,11 +4,13 @@
 
 #include <charconv>
 
+#include "http/char_classes.hpp"
+
 namespace hs::client {
 
 namespace {
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+using http::chars::lower;
 
 bool istarts_with(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
