@@ -1,7 +1,5 @@
 #include "client/common/response_framer.hpp"
 
-#include <cstring>
-
 #include "http/char_classes.hpp"
 #include "http/media_type.hpp"
 
