@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <array>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -43,13 +42,12 @@ void prepare(Prepared& p) {
 
 TEST(NoAllocation, EveryBuiltInHandler) {
   if (!hs::testing::allocation_counting_available()) GTEST_SKIP() << "allocation counting is off under AddressSanitizer";
-  char tmpl[] = "/tmp/hs_app_alloc_XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  const std::string root = tmpl;
-  ASSERT_EQ(std::system(("mkdir -p " + root + "/sub && echo hi > " + root + "/a.txt && echo ix > " + root +
-                         "/sub/index.html && mkfifo " + root + "/fifo")
-                            .c_str()),
-            0);
+  testing::TempTree tree;
+  tree.dir("sub");
+  tree.file("a.txt", "hi\n");
+  tree.file("sub/index.html", "ix\n");
+  ASSERT_EQ(::mkfifo(tree.path("fifo").c_str(), 0644), 0);
+  const std::string root = tree.base();
 
   Config cfg;
   cfg.docroot = root;
@@ -96,7 +94,6 @@ TEST(NoAllocation, EveryBuiltInHandler) {
   }
   EXPECT_EQ(tally.total(), 0u);
   EXPECT_EQ(statuses, (std::vector<int>{408, 408, 408, 408, 408, 408, 408, 408, 408, 408, 408, 408, 408, 408}));
-  (void)std::system(("rm -rf " + root).c_str());
 }
 
 // The static handler's every path, streamed bodies included: conditionals,
@@ -104,14 +101,15 @@ TEST(NoAllocation, EveryBuiltInHandler) {
 // siblings, listings, the file cache's hits, revalidation and release.
 TEST(NoAllocation, StaticFilesEveryPath) {
   if (!hs::testing::allocation_counting_available()) GTEST_SKIP() << "allocation counting is off under AddressSanitizer";
-  char tmpl[] = "/tmp/hs_app_alloc_XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  const std::string root = tmpl;
-  ASSERT_EQ(std::system(("mkdir -p " + root + "/l && echo hi > " + root + "/a.txt && head -c 20000 /dev/zero > " +
-                         root + "/big.bin && echo js > " + root + "/app.js && echo gz > " + root +
-                         "/app.js.gz && touch " + root + "/l/x " + root + "/l/y")
-                            .c_str()),
-            0);
+  testing::TempTree tree;
+  tree.dir("l");
+  tree.file("a.txt", "hi\n");
+  tree.file("big.bin", std::string(20000, '\0'));
+  tree.file("app.js", "js\n");
+  tree.file("app.js.gz", "gz\n");  // written after app.js: not older, so it is offered
+  tree.file("l/x", "");
+  tree.file("l/y", "");
+  const std::string root = tree.base();
   Config cfg;
   cfg.docroot = root;
   cfg.listing = true;
@@ -159,7 +157,6 @@ TEST(NoAllocation, StaticFilesEveryPath) {
   EXPECT_EQ(tally.total(), 0u);
   EXPECT_EQ(statuses, (std::vector<int>{304, 412, 206, 206, 416, 200, 200, 204, 200, 200}));
   EXPECT_GT(streamed, 0u);
-  (void)std::system(("rm -rf " + root).c_str());
 }
 
 }  // namespace
