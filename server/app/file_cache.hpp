@@ -26,6 +26,8 @@
 #include <memory>
 #include <string_view>
 
+#include "http/response_writer.hpp"
+
 namespace hs::app {
 
 inline constexpr size_t kMaxCachedName = 240;
@@ -46,6 +48,9 @@ struct FileInfo {
   uint8_t variants = 0;  // http::coding_bit()s of FILE.br/.zst/.gz beside it, not older
   uint8_t etag_len = 0;
   char etag[kEtagMax] = {};
+  char last_modified[http::kHttpDateLen] = {};  // mtime as an HTTP date, formatted once per stat
+
+  std::string_view last_modified_view() const { return {last_modified, sizeof last_modified}; }
 
   std::string_view etag_view() const { return {etag, etag_len}; }
   bool same_file(const FileInfo& o) const {

@@ -123,6 +123,7 @@ bool fill_info(int fd, FileInfo& info) {
   p = put_hex(p, static_cast<uint64_t>(info.mtime_sec) * 1'000'000'000u + static_cast<uint64_t>(info.mtime_nsec));
   *p++ = '"';
   info.etag_len = static_cast<uint8_t>(p - info.etag);
+  http::format_http_date(info.mtime_sec, info.last_modified);
   return true;
 }
 
@@ -619,9 +620,7 @@ void StaticFiles::serve_file(const conn::Request& request, conn::Response& respo
     }
   }
   const FileInfo& info = *f.info;
-  char date[http::kHttpDateLen];
-  http::format_http_date(info.mtime_sec, date);
-  const std::string_view last_modified(date, sizeof date);
+  const std::string_view last_modified = info.last_modified_view();
   auto validators = [&] {
     response.header("ETag", info.etag_view());
     response.header("Last-Modified", last_modified);
