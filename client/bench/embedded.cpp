@@ -14,7 +14,7 @@
 #include "client/bench/report.hpp"
 #include "client/bench/runner.hpp"
 #include "json/writer.hpp"
-#include "net/address.hpp"
+#include "sockets/address.hpp"
 
 namespace hs::client::bench {
 

@@ -33,7 +33,7 @@
 #include "client/bench/requests.hpp"
 #include "client/bench/stats.hpp"
 #include "client/common/response_framer.hpp"
-#include "net/address.hpp"
+#include "sockets/address.hpp"
 
 namespace hs::client::bench {
 

@@ -11,7 +11,7 @@
 #include "client/bench/histogram.hpp"
 #include "client/bench/requests.hpp"
 #include "client/bench/stats.hpp"
-#include "net/address.hpp"
+#include "sockets/address.hpp"
 
 namespace hs::client::bench {
 

@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include "client/common/deadline.hpp"
-#include "net/address.hpp"
-#include "net/fd.hpp"
+#include "sockets/address.hpp"
+#include "sockets/fd.hpp"
 
 namespace hs::client {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "net/address.hpp"
+#include "sockets/address.hpp"
 
 namespace hs::client {
 

@@ -46,6 +46,10 @@ int main(int argc, char** argv) {
   serve->add_option("--compaction", so.compaction, "Receive buffer compaction")
       ->capture_default_str()
       ->check(CLI::IsMember({"memmove", "readv"}));
+  serve->add_option("--io", so.io, "I/O engine: auto (io_uring where the kernel allows it, else epoll), epoll or uring")
+      ->capture_default_str()
+      ->envname("HOMESERVE_IO")
+      ->check(CLI::IsMember({"auto", "epoll", "uring"}));
   serve->add_option("--header-timeout", so.header_timeout, "Seconds for a whole request head (408)")
       ->capture_default_str();
   serve->add_option("--body-timeout", so.body_timeout, "Seconds for a whole request body (408)")->capture_default_str();

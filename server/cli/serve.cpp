@@ -11,12 +11,12 @@
 #include <cstring>
 
 #include "app/app.hpp"
-#include "net/privileges.hpp"
-#include "net/server.hpp"
-#include "net/service_notify.hpp"
-#include "net/socket_activation.hpp"
-#include "net/startup_trim.hpp"
-#include "net/status_probe.hpp"
+#include "daemon/privileges.hpp"
+#include "loop/server.hpp"
+#include "daemon/service_notify.hpp"
+#include "sockets/socket_activation.hpp"
+#include "daemon/startup_trim.hpp"
+#include "loop/status_probe.hpp"
 
 namespace hs::cli {
 
@@ -68,6 +68,7 @@ int serve(const ServeOptions& o) {
     return fail(kUsageError, "--shutdown-timeout must be from 0 to 86400 seconds");
   w.shutdown_timeout = static_cast<core::Millis>(std::llround(o.shutdown_timeout * 1000));
   config.access_log = o.access_log;
+  if (!net::parse_io_choice(o.io, config.io)) return fail(kUsageError, "--io must be auto, epoll or uring");
 
   std::string error = net::validate(config);
   if (!error.empty()) return fail(kStartError, error);

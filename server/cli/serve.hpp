@@ -19,6 +19,7 @@ struct ServeOptions {
   uint64_t max_pipeline = 16;
   uint64_t workers = 1;
   std::string compaction = "memmove";
+  std::string io = "auto";       // auto | epoll | uring
   double header_timeout = 10;    // seconds
   double body_timeout = 10;
   double keepalive_timeout = 5;

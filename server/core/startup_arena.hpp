@@ -54,6 +54,19 @@ public:
     return {first, n};
   }
 
+  // Carves n objects of T left uninitialised (trivial types whose pages
+  // should stay untouched until used, like take_bytes).
+  template <class T>
+  std::span<T> take_raw(size_t n) {
+    static_assert(std::is_trivially_default_constructible_v<T> && std::is_trivially_destructible_v<T>);
+    uintptr_t p = reinterpret_cast<uintptr_t>(base_.get()) + used_;
+    uintptr_t aligned = (p + alignof(T) - 1) & ~(uintptr_t{alignof(T)} - 1);
+    size_t need = (aligned - p) + n * sizeof(T);
+    if (!base_ || used_ + need > size_) return {};
+    used_ += need;
+    return {reinterpret_cast<T*>(aligned), n};
+  }
+
   // Bytes to reserve for n objects of T, alignment slack included.
   template <class T>
   static constexpr size_t bytes_for(size_t n) { return n * sizeof(T) + alignof(T); }

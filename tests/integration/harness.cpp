@@ -167,6 +167,12 @@ bool Server::start(const std::vector<std::string>& args, std::string* failure) {
   const size_t colon = line_.rfind(':', semi);
   if (semi == std::string::npos || colon == std::string::npos) return false;
   port_ = static_cast<uint16_t>(std::atoi(line_.substr(colon + 1, semi - colon - 1).c_str()));
+  // The suite runs once per engine (HOMESERVE_IO): the server must say it runs that one.
+  const char* io = std::getenv("HOMESERVE_IO");
+  if (io != nullptr && std::string_view(io) == "epoll" && !line_.ends_with("; epoll"))
+    ADD_FAILURE() << "HOMESERVE_IO=epoll but the server says: " << line_;
+  if (io != nullptr && std::string_view(io) == "uring" && line_.find("; io_uring") == std::string::npos)
+    ADD_FAILURE() << "HOMESERVE_IO=uring but the server says: " << line_;
   return port_ != 0;
 }
 

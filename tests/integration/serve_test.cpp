@@ -84,9 +84,13 @@ protected:
 
 TEST_P(Serve, StartupLineNamesAddressAndReservation) {
   start();
-  EXPECT_TRUE(matches(server.startup_line(),
-                      "listening on 127.0.0.1:#; reserved #.# MiB: 1024 connections, 64 buffers x 16 KiB, 256 responders"))
-      << server.startup_line();
+  const std::string line = server.startup_line();
+  const std::string pools =
+      "listening on 127.0.0.1:#; reserved #.# MiB: 1024 connections, 64 buffers x 16 KiB, 256 responders";
+  // Then the engine: "; epoll", or "; io_uring rings #.# KiB; io_uring (...)".
+  EXPECT_TRUE(matches(line, pools + "; epoll") ||
+              (matches(line.substr(0, line.find("; io_uring rings")), pools) && line.find("; io_uring (") != std::string::npos))
+      << line;
 }
 
 TEST_P(Serve, StaticFileAndHeadAnd404) {
@@ -583,6 +587,32 @@ TEST(ServeStartup, PortInUseIsAOneLineError) {
   EXPECT_EQ(r.err.rfind("homeserve: ", 0), 0u) << r.err;
   EXPECT_NE(r.err.find("Address already in use"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+// A second homeserve on a port a homeserve already serves must not join it
+// through SO_REUSEPORT (the two would split the clients): it refuses, whatever
+// --workers either runs, and the first keeps serving.
+TEST(ServeStartup, SecondServerOnTheSamePortIsRefused) {
+  for (const char* first_workers : {"1", "2"}) {
+    TempDir dir;
+    dir.write("a.txt", "first\n");
+    Server first;
+    ASSERT_TRUE(first.start({dir.path(), "--workers", first_workers}));
+    const std::string addr = "127.0.0.1:" + std::to_string(first.port());
+    for (const char* second_workers : {"1", "3"}) {
+      RunResult r = run_homeserve({"serve", dir.path(), "--listen", addr, "--workers", second_workers}, Ms(5000));
+      EXPECT_NE(r.status, 0) << first_workers << " then " << second_workers;
+      EXPECT_EQ(r.out, "");
+      EXPECT_NE(r.err.find("cannot listen on " + addr + ": Address already in use"), std::string::npos) << r.err;
+      EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    }
+    Client c;
+    ASSERT_TRUE(c.connect(first.port()));
+    ASSERT_TRUE(c.send_all(get("/a.txt", "Connection: close\r\n")));
+    std::string out;
+    EXPECT_TRUE(c.read_to_eof(out, Ms(5000)));
+    EXPECT_NE(out.find("\r\n\r\nfirst\n"), std::string::npos) << out;
+  }
 }
 
 TEST(ServeStartup, BadConfigurationsAreOneLineErrors) {

@@ -7,10 +7,10 @@
 
 #include <string>
 
-#include "net/access_log.hpp"
-#include "net/address.hpp"
-#include "net/clock_text.hpp"
-#include "net/server.hpp"
+#include "daemon/access_log.hpp"
+#include "sockets/address.hpp"
+#include "daemon/clock_text.hpp"
+#include "loop/server.hpp"
 
 namespace hs::net {
 namespace {

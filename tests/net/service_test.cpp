@@ -16,11 +16,11 @@
 #include <cstdlib>
 #include <string>
 
-#include "net/fd.hpp"
-#include "net/log_reopen.hpp"
-#include "net/privileges.hpp"
-#include "net/service_notify.hpp"
-#include "net/socket_activation.hpp"
+#include "sockets/fd.hpp"
+#include "daemon/log_reopen.hpp"
+#include "daemon/privileges.hpp"
+#include "daemon/service_notify.hpp"
+#include "sockets/socket_activation.hpp"
 
 namespace hs::net {
 namespace {

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "net/startup_trim.hpp"
+#include "daemon/startup_trim.hpp"
 
 namespace hs::net {
 namespace {

@@ -1,5 +1,5 @@
 // The fixed-resource promise: after start-up, serving performs zero heap
-// allocations. A real worker (epoll loop, pools, the app with static files,
+// allocations. A real worker (under each engine: epoll and io_uring; pools, the app with static files,
 // status and JSON example) serves more than 10,000 requests over loopback --
 // keep-alive, pipelined, errors, 429s at the connection limit and header
 // timeouts -- while malloc and friends are counted on the worker's thread.
@@ -22,9 +22,9 @@
 
 #include "support/alloc_counter.hpp"
 #include "app/app.hpp"
-#include "net/listener.hpp"
-#include "net/signals.hpp"
-#include "net/worker.hpp"
+#include "sockets/listener.hpp"
+#include "daemon/signals.hpp"
+#include "loop/worker.hpp"
 
 namespace hs::net {
 namespace {
@@ -86,7 +86,15 @@ std::string get(const std::string& path, const std::string& extra = "") {
   return "GET " + path + " HTTP/1.1\r\nHost: t\r\n" + extra + "\r\n";
 }
 
-TEST(ZeroAllocation, ServingAfterStartUpAllocatesNothing) {
+class ZeroAllocation : public ::testing::TestWithParam<IoKind> {};
+
+TEST_P(ZeroAllocation, ServingAfterStartUpAllocatesNothing) {
+  std::string error;
+  {
+    std::string fallback;
+    IoKind kind;
+    if (GetParam() == IoKind::Uring && !choose_io(IoChoice::Uring, kind, fallback, error)) GTEST_SKIP() << error;
+  }
   if (!hs::testing::allocation_counting_available()) GTEST_SKIP() << "ASan interposes malloc; counted in the release build";
   {  // the counter itself must see an allocation, or this test proves nothing
     const uint64_t before = hs::testing::this_thread_allocations()->load();
@@ -118,13 +126,13 @@ TEST(ZeroAllocation, ServingAfterStartUpAllocatesNothing) {
   ASSERT_EQ(stop.open(), 0);
 
   WorkerConfig wc;
+  wc.io = GetParam();
   wc.max_connections = 8;
   wc.buffers = 4;
   wc.responders = 32;
   wc.limits.header_timeout = 150;
   wc.limits.keepalive_timeout = 60'000;
   Worker worker;
-  std::string error;
   Fd listeners[1] = {std::move(lr.fd)};
   ASSERT_TRUE(worker.init(wc, app, listeners, stop.fd(), -1, error)) << error;
 
@@ -232,6 +240,9 @@ TEST(ZeroAllocation, ServingAfterStartUpAllocatesNothing) {
   std::printf("zero-allocation: %zu requests, %llu allocations after start-up\n", requests,
               static_cast<unsigned long long>(allocations));
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, ZeroAllocation, ::testing::Values(IoKind::Epoll, IoKind::Uring),
+                         [](const ::testing::TestParamInfo<IoKind>& info) { return std::string(to_string(info.param)); });
 
 }  // namespace
 }  // namespace hs::net

@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "app/status_handler.hpp"
-#include "net/worker.hpp"
+#include "loop/worker.hpp"
 
 namespace hs::net {
 

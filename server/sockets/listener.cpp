@@ -1,4 +1,4 @@
-#include "net/listener.hpp"
+#include "sockets/listener.hpp"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -29,6 +29,7 @@ ListenResult open_listener(Address& addr, int backlog) {
     // [::]:port means IPv6 only; an IPv4 address is listed separately.
     ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   }
+  ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (::bind(fd.get(), addr.sa(), addr.length) != 0) {
     r.error = errno;
     r.step = "bind";
@@ -51,6 +52,22 @@ ListenResult open_listener(Address& addr, int backlog) {
   }
   r.fd = std::move(fd);
   return r;
+}
+
+int claim_address(Address& addr) {
+  Fd fd(::socket(addr.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return errno;
+  const int one = 1;
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (addr.family() == AF_INET6) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  if (::bind(fd.get(), addr.sa(), addr.length) != 0) return errno;
+  if (addr.port() == 0) {
+    Address bound;
+    bound.length = sizeof bound.storage;
+    if (::getsockname(fd.get(), bound.sa(), &bound.length) != 0) return errno;
+    addr.set_port(bound.port());
+  }
+  return 0;
 }
 
 }  // namespace hs::net

@@ -1,4 +1,4 @@
-#include "net/service_notify.hpp"
+#include "daemon/service_notify.hpp"
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "net/fd.hpp"
+#include "sockets/fd.hpp"
 
 namespace hs::net {
 

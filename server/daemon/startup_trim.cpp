@@ -1,4 +1,4 @@
-#include "net/startup_trim.hpp"
+#include "daemon/startup_trim.hpp"
 
 #include <malloc.h>
 #include <sys/mman.h>

@@ -1,4 +1,4 @@
-#include "net/privileges.hpp"
+#include "daemon/privileges.hpp"
 
 #include <grp.h>
 #include <linux/capability.h>

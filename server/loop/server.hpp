@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "conn/exchange.hpp"
-#include "net/address.hpp"
-#include "net/signals.hpp"
-#include "net/worker.hpp"
+#include "sockets/address.hpp"
+#include "daemon/signals.hpp"
+#include "loop/worker.hpp"
 
 namespace hs::net {
 
@@ -28,6 +28,7 @@ struct ServerConfig {
   // of binding; `listen` then holds their addresses, in the same order.
   std::vector<int> inherited;
   int backlog = 1024;
+  IoChoice io = IoChoice::Auto;     // --io
 };
 
 // Checks the sizes; returns an empty string or a one-line reason.
@@ -48,7 +49,8 @@ public:
   // failure returns false and a one-line reason (no "homeserve:" prefix).
   bool start(const ServerConfig& config, const ServiceFactory& services, std::string& error);
 
-  // "listening on 127.0.0.1:8080; reserved 1.4 MiB: 1024 connections, 64 buffers x 16 KiB, 256 responders"
+  // "listening on 127.0.0.1:8080; reserved 1.4 MiB: 1024 connections, 64 buffers x 16 KiB, 256 responders;
+  //  io_uring rings 148 KiB; io_uring (single issuer, deferred task work)", or "...; epoll (io_uring: why)"
   std::string startup_line() const;
   const std::vector<Address>& bound() const { return bound_; }  // ports resolved when 0 was asked
   size_t reserved_bytes() const;
@@ -61,6 +63,7 @@ private:
   ServerConfig config_;
   std::vector<Address> bound_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::string io_fallback_;   // why auto chose epoll
   StopEvent stop_;
   Fd log_fd_;
 };

@@ -1,4 +1,4 @@
-#include "net/access_log.hpp"
+#include "daemon/access_log.hpp"
 
 #include <unistd.h>
 

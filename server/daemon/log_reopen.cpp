@@ -1,4 +1,4 @@
-#include "net/log_reopen.hpp"
+#include "daemon/log_reopen.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

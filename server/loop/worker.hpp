@@ -1,28 +1,35 @@
-// One event loop: an epoll instance, its own listeners (SO_REUSEPORT), and
-// every pool its connections use, carved from one start-up arena. Workers
-// share nothing; `--workers N` runs N of them on N threads.
+// One event loop: its engine (epoll or io_uring, behind engine/engine.hpp),
+// its own listeners (SO_REUSEPORT), and every pool its connections use,
+// carved from one start-up arena. Workers share nothing; `--workers N` runs N
+// of them on N threads. The loop sees no epoll or io_uring type.
 //
 // Contract of the loop (run):
-//  - Connections are registered once, edge-triggered for input and output;
-//    each slot remembers whether its socket is readable/writable, so the
-//    loop reads until a short read or EAGAIN and writes until a short write
-//    or EAGAIN, and never calls epoll_ctl per event.
-//  - drive(slot) moves bytes between the socket and conn::Connection: write
+//  - The loop owns slots, wait lists, timers, drain and shutdown; the engine
+//    moves bytes. Each slot remembers whether it may ask the engine to read
+//    (can_read) and to write (can_write): under epoll these follow the edges
+//    (read until EAGAIN, write until a short write); under io_uring they say
+//    whether a receive needs arming and whether no send is in flight.
+//  - drive(slot) moves bytes between the engine and conn::Connection: write
 //    first (it frees responders and pipeline room), then read; a bounded
 //    number of rounds per call, after which the slot goes on the ready list
 //    and is driven again in the next iteration (fairness).
-//  - A receive buffer is borrowed only while the connection needs one; when
-//    none is free the slot waits on a FIFO (back-pressure) and is driven when
-//    one comes back. Likewise for responders.
+//  - A receive buffer is held only while the connection needs one. Under
+//    epoll it is borrowed from the pool before reading; under io_uring every
+//    free buffer is lent to the engine's provided-buffer ring and the bytes
+//    arrive in one: a connection without a buffer adopts it (no copy), one
+//    with unread bytes gets a copy and the landing buffer goes back. Pieces a
+//    connection cannot take yet wait on the slot ("held"); past two, its
+//    receive is paused (back-pressure). When no buffer is free the slot waits
+//    on a FIFO and is driven when one comes back. Likewise for responders.
 //  - After every drive the slot's timer is re-armed at conn.deadline(); the
-//    epoll_wait timeout comes from the timer wheel.
+//    engine's wait timeout comes from the timer wheel.
 //  - Nothing is allocated after init(): slots, buffers, responders, timers,
-//    scratch, the event array and the access-log batch all live in the arena.
+//    scratch, the engine's state and the access-log batch all live in the
+//    arena.
 #pragma once
 
-#include <sys/epoll.h>
-
 #include <array>
+#include <memory>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -35,11 +42,12 @@
 #include "core/fixed_pool.hpp"
 #include "core/startup_arena.hpp"
 #include "core/timer_wheel.hpp"
-#include "net/access_log.hpp"
-#include "net/address.hpp"
-#include "net/clock_text.hpp"
-#include "net/fd.hpp"
-#include "net/poller.hpp"
+#include "daemon/access_log.hpp"
+#include "daemon/clock_text.hpp"
+#include "engine/engine.hpp"
+#include "sockets/address.hpp"
+#include "sockets/fd.hpp"
+#include "sockets/listener.hpp"
 
 namespace hs::net {
 
@@ -51,6 +59,7 @@ struct WorkerConfig {
   core::Millis shutdown_timeout = 5'000;  // finish responses in flight after SIGTERM
   core::Millis linger_timeout = 1'000;    // drain input after an error response before closing
   size_t log_batch = 0;             // access-log batch bytes (0: logging off)
+  IoKind io = IoKind::Epoll;        // resolved from --io by the server
 };
 
 // Pool occupancy, for the status endpoint (read on the worker's own thread).
@@ -60,9 +69,9 @@ struct WorkerGauges {
   size_t responders_capacity = 0, responders_in_use = 0;
 };
 
-class Worker {
+class Worker final : private EngineSink {
 public:
-  static constexpr size_t kMaxListeners = 16;
+  static constexpr size_t kMaxListeners = kMaxListenAddresses;
 
   Worker() = default;
   Worker(const Worker&) = delete;
@@ -71,19 +80,20 @@ public:
   // The arena size init() reserves for `config` (the start-up line sums these).
   static size_t arena_bytes(const WorkerConfig& config);
 
-  // Reserves the arena, carves the pools, opens epoll and registers the
+  // Reserves the arena, carves the pools, sets up the engine and registers the
   // listeners (taken over) and the stop event (borrowed). `log_fd` < 0: no
   // access log. On failure returns false with a one-line reason in `error`.
   bool init(const WorkerConfig& config, conn::Service& service, std::span<Fd> listeners, int stop_fd, int log_fd,
             std::string& error);
 
   // Serves until the stop event is raised and the drain completes. Returns
-  // false when the loop failed (epoll_wait error).
+  // false when the loop failed (the engine's wait failed).
   bool run();
 
   const conn::Stats& stats() const { return stats_; }
   WorkerGauges gauges() const;
   size_t reserved() const { return arena_.size(); }
+  const Engine& engine() const { return *engine_; }
 
 private:
   enum class List : uint8_t { None, Ready, BufferWait, ResponderWait, Lingering };
@@ -91,17 +101,29 @@ private:
 
   struct Slot {
     conn::Connection conn;
-    int fd = -1;
-    uint32_t gen = 0;           // bumped on close: stale epoll events are ignored
+    uint32_t gen = 0;           // bumped on close: the engine drops stale events
     uint32_t prev = kNil;       // intrusive links of the list the slot is on
     uint32_t next = kNil;
+    uint32_t held_head = kNil;  // io_uring: landed pieces not yet taken, oldest first
+    uint32_t held_tail = kNil;
+    uint8_t held = 0;
     List list = List::None;
-    bool readable = false;      // edge seen, not yet read to EAGAIN
-    bool writable = false;
-    bool rdhup = false;         // the peer's FIN is pending: read to the end
-    bool eof = false;           // read returned 0
+    bool open = false;
+    bool can_read = false;      // ask the engine to receive (epoll: edge seen; io_uring: not armed)
+    bool can_write = false;     // ask the engine to send (epoll: room; io_uring: none in flight)
+    bool eof_pending = false;   // io_uring: the peer closed after the held pieces
+    bool starved = false;       // io_uring: the receive ended for want of a buffer
+    bool direct = false;        // io_uring: a receive into the connection's own buffer is in flight
+    bool eof = false;           // the peer closed its side
     bool lingering = false;     // response sent, draining input before close
     PeerIp peer;
+  };
+
+  // A received piece waiting in its lent buffer (io_uring).
+  struct Held {
+    uint32_t next = kNil;
+    uint32_t offset = 0;
+    uint32_t length = 0;
   };
 
   struct SlotList {
@@ -116,15 +138,27 @@ private:
 
   enum class Io : uint8_t { Progress, Blocked, Stalled, Error };
 
-  void dispatch(const epoll_event& ev);
-  void accept_from(size_t listener);
+  // EngineSink
+  void on_wake() override;
+  void on_accept(uint32_t listener, int fd, const PeerIp& peer, bool over_limit) override;
+  void on_ready(uint32_t channel, bool readable, bool writable, bool hangup) override;
+  void on_received(uint32_t channel, int64_t n, char* data, uint32_t buffer, bool more) override;
+  void on_sent(uint32_t channel, int64_t n) override;
+  void on_stop() override { begin_drain(); }
+
   void reject(int fd, const PeerIp& peer);
   void drive(Slot& s);
   Io read_some(Slot& s);
+  Io take_held(Slot& s);   // io_uring: hands held pieces to the connection
+  void drop_held(Slot& s);
+  bool buffer_available() const;
+  Slot* live(uint32_t channel);  // the open slot on `channel`, or null
+  uint32_t buffer_index(std::span<char> mem) const;
   // file_turn_left: file bytes this connection may still send in this turn.
   Io write_some(Slot& s, size_t& file_turn_left);
   void start_linger(Slot& s);
   void linger_read(Slot& s);
+  void lend_buffer(uint32_t index);
   void close_slot(Slot& s);
   void on_timer(core::TimerNode& node);
   void serve_waiters();
@@ -146,21 +180,20 @@ private:
 
   WorkerConfig config_;
   core::StartupArena arena_;
-  Poller poller_;
-  std::array<Fd, kMaxListeners> listeners_;
+  std::unique_ptr<Engine> engine_;
+  bool lends_ = false;       // the engine receives into lent buffers (io_uring)
   size_t listener_count_ = 0;
-  int stop_fd_ = -1;
-  Fd spare_;  // kept open to accept (and refuse) a connection when descriptors run out
 
   std::span<Slot> slots_;
   core::FixedPool<Slot> slot_pool_;
   std::span<conn::Responder*> queues_;  // max_pipeline entries per slot
   std::span<char> buffer_mem_;
   core::FixedPool<BufferRef> buffer_pool_;
+  std::span<Held> held_;     // one per buffer (io_uring)
+  uint32_t lent_ = 0;        // buffers in the engine's ring
   std::span<char> responder_mem_;
   core::FixedPool<conn::Responder> responder_pool_;
   core::TimerWheel wheel_;
-  std::span<epoll_event> events_;
   SlotList ready_, buffer_wait_, responder_wait_;
   SlotList lingering_;  // oldest first: reclaimed when a new connection finds no free slot
 

@@ -1,4 +1,4 @@
-#include "net/address.hpp"
+#include "sockets/address.hpp"
 
 #include <arpa/inet.h>
 

@@ -1,4 +1,4 @@
-#include "net/clock_text.hpp"
+#include "daemon/clock_text.hpp"
 
 #include <cstdio>
 #include <ctime>

@@ -1,4 +1,4 @@
-#include "net/socket_activation.hpp"
+#include "sockets/socket_activation.hpp"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -11,7 +11,8 @@
 #include <cstring>
 #include <string_view>
 
-#include "net/worker.hpp"
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 namespace hs::net {
 
@@ -39,7 +40,7 @@ int parse_listen_env(const char* listen_pid, const char* listen_fds, pid_t self,
     why = "LISTEN_FDS is not a count";
     return -1;
   }
-  if (n > static_cast<long long>(Worker::kMaxListeners)) {
+  if (n > static_cast<long long>(kMaxListenAddresses)) {
     why = "LISTEN_FDS: at most 16 sockets";
     return -1;
   }
@@ -118,7 +119,11 @@ ListenResult adopt_listener(int inherited_fd) {
   if (!r.fd) {
     r.error = errno;
     r.step = "dup";
+    return r;
   }
+  // Accepted sockets inherit it (no setsockopt per connection).
+  const int one = 1;
+  ::setsockopt(r.fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return r;
 }
 

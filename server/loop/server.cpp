@@ -1,4 +1,4 @@
-#include "net/server.hpp"
+#include "loop/server.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -12,9 +12,9 @@
 #include <cstring>
 #include <thread>
 
-#include "net/listener.hpp"
-#include "net/log_reopen.hpp"
-#include "net/socket_activation.hpp"
+#include "sockets/listener.hpp"
+#include "daemon/log_reopen.hpp"
+#include "sockets/socket_activation.hpp"
 
 namespace hs::net {
 
@@ -130,9 +130,26 @@ bool Server::start(const ServerConfig& config, const ServiceFactory& services, s
   }
   WorkerConfig wc = config.worker;
   wc.log_batch = log_fd >= 0 ? 64 * 1024 : 0;
+  if (!choose_io(config.io, wc.io, io_fallback_, error)) return false;
   config_.worker = wc;
 
-  bound_ = config.listen;
+  // SO_REUSEPORT lets every worker bind its own listener, but it would also
+  // let a second, unrelated server join the port and split the clients. A
+  // plain bind first (no SO_REUSEPORT) fails with EADDRINUSE while anything
+  // listens there, as nginx and lighttpd do.
+  if (config.inherited.empty()) {
+    bound_ = config.listen;
+    for (Address& a : bound_) {
+      if (int e = claim_address(a)) {
+        char text[80];
+        format_address(a, text, sizeof text);
+        error = std::string("cannot listen on ") + text + ": " + std::strerror(e);
+        return false;
+      }
+    }
+  }
+
+  if (!config.inherited.empty()) bound_ = config.listen;
   for (uint32_t w = 0; w < config.workers; ++w) {
     std::vector<Fd> fds;
     for (Address& a : bound_) {
@@ -149,8 +166,17 @@ bool Server::start(const ServerConfig& config, const ServiceFactory& services, s
       fds.push_back(std::move(r.fd));
     }
     auto worker = std::make_unique<Worker>();
-    conn::Service& service = services(w, *worker);
-    if (!worker->init(wc, service, fds, stop_.fd(), log_fd, error)) return false;
+    if (!worker->init(wc, services(w, *worker), fds, stop_.fd(), log_fd, error)) {
+      // --io auto: a ring the probe could make but the worker cannot (memory
+      // limits, a filter on a later call) means epoll, not a failed start.
+      if (config.io != IoChoice::Auto || wc.io != IoKind::Uring || w != 0) return false;
+      io_fallback_ = error;
+      error.clear();
+      wc.io = IoKind::Epoll;
+      config_.worker = wc;
+      worker = std::make_unique<Worker>();
+      if (!worker->init(wc, services(w, *worker), fds, stop_.fd(), log_fd, error)) return false;
+    }
     workers_.push_back(std::move(worker));
   }
   return true;
@@ -158,7 +184,7 @@ bool Server::start(const ServerConfig& config, const ServiceFactory& services, s
 
 size_t Server::reserved_bytes() const {
   size_t total = 0;
-  for (const auto& w : workers_) total += w->reserved();
+  for (const auto& w : workers_) total += w->reserved() + w->engine().ring_bytes();
   return total;
 }
 
@@ -178,6 +204,13 @@ std::string Server::startup_line() const {
     line += number(config_.workers) + " workers x (" + pools + ")";
   } else {
     line += pools;
+  }
+  if (!workers_.empty()) {
+    const Engine& engine = workers_.front()->engine();
+    if (const size_t ring = engine.ring_bytes(); ring > 0)
+      line += "; io_uring rings " + format_size(uint64_t{ring} * workers_.size(), true);
+    line += "; " + engine.describe();
+    if (!io_fallback_.empty()) line += " (io_uring unavailable: " + io_fallback_ + ")";
   }
   return line;
 }

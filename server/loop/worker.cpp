@@ -1,12 +1,6 @@
-#include "net/worker.hpp"
+#include "loop/worker.hpp"
 
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/sendfile.h>
-#include <sys/socket.h>
 #include <sys/uio.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -18,8 +12,6 @@ namespace {
 
 constexpr size_t kWheelSlots = 1024;
 constexpr core::Millis kTick = 100;          // timer resolution (and idle wake-ups per second: 10)
-constexpr size_t kEvents = 256;              // epoll events per wait
-constexpr int kAcceptBatch = 64;             // accepts per listener event (it is level-triggered)
 constexpr int kDriveRounds = 16;             // read/write rounds per drive before yielding
 constexpr size_t kMaxSlices = 64;            // iovecs per writev
 // File bytes one connection may send per turn. Big files go out in turns,
@@ -28,11 +20,17 @@ constexpr size_t kMaxSlices = 64;            // iovecs per writev
 // sendfile burst against a fast reader costs several times the CPU per byte
 // here (measured: 1 MiB at once 390-700 us, in 256 KiB turns 150-200 us).
 constexpr size_t kFileTurnBytes = 256u << 10;
-constexpr int kLingerReads = 16;             // discard reads per lingering event
-constexpr uint32_t kListenerTag = 0xfffff000u;
-constexpr uint32_t kStopTag = 0xffffff00u;
+constexpr uint8_t kMaxHeld = 2;              // held pieces past which a slot's receive is paused
 
-uint64_t tag(uint32_t index, uint32_t gen) { return (uint64_t{gen} << 32) | index; }
+EngineConfig engine_config(const WorkerConfig& c, std::span<char> buffer_mem, uint32_t listeners) {
+  EngineConfig e;
+  e.channels = c.max_connections;
+  e.buffer_mem = buffer_mem;
+  e.buffer_size = c.limits.buffer_size;
+  e.listeners = listeners;
+  e.want_peer = c.log_batch > 0;
+  return e;
+}
 
 }  // namespace
 
@@ -53,8 +51,9 @@ size_t Worker::arena_bytes(const WorkerConfig& c) {
   total += StartupArena::bytes_for<core::TimerNode>(kWheelSlots);
   total += StartupArena::bytes_for<http::Header>(lim.max_headers);
   total += StartupArena::bytes_for<char>(lim.max_target);
-  total += StartupArena::bytes_for<epoll_event>(kEvents);
   total += StartupArena::bytes_for<char>(c.log_batch);
+  total += StartupArena::bytes_for<Held>(c.buffers);
+  total += engine_arena_bytes(c.io, engine_config(c, {}, 0));
   return total;
 }
 
@@ -94,8 +93,8 @@ bool Worker::init(const WorkerConfig& config, conn::Service& service, std::span<
   std::span<core::TimerNode> wheel_slots = take.operator()<core::TimerNode>(kWheelSlots);
   std::span<http::Header> headers = take.operator()<http::Header>(lim.max_headers);
   std::span<char> path = take.operator()<char>(lim.max_target);
-  events_ = take.operator()<epoll_event>(kEvents);
   std::span<char> log_batch = take.operator()<char>(config.log_batch);
+  held_ = take.operator()<Held>(config.buffers);
   if (!ok) {
     error = "internal error: the pool layout does not fit the arena";
     return false;
@@ -128,23 +127,25 @@ bool Worker::init(const WorkerConfig& config, conn::Service& service, std::span<
   ctx_.header_scratch = headers;
   ctx_.path_scratch = path;
 
-  spare_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  if (int e = poller_.open()) {
-    error = std::string("epoll_create1: ") + std::strerror(e);
+  engine_ = make_engine(config.io);
+  lends_ = engine_->lends_buffers();
+  if (!engine_->init(engine_config(config, buffer_mem_, static_cast<uint32_t>(listeners.size())), arena_, error))
     return false;
+  if (lends_) {
+    // Every free buffer goes to the engine's ring; bytes arrive in them.
+    while (BufferRef* b = buffer_pool_.acquire()) lend_buffer(buffer_index(b->mem));
   }
   for (size_t i = 0; i < listeners.size(); ++i) {
-    listeners_[i] = std::move(listeners[i]);
-    if (int e = poller_.add(listeners_[i].get(), EPOLLIN, tag(kListenerTag + static_cast<uint32_t>(i), 0))) {
-      error = std::string("epoll_ctl: ") + std::strerror(e);
+    if (int e = engine_->add_listener(static_cast<uint32_t>(i), listeners[i].get())) {
+      error = std::string("cannot watch a listener: ") + std::strerror(e);
       return false;
     }
+    listeners[i].release();  // the engine closes it
   }
   listener_count_ = listeners.size();
-  stop_fd_ = stop_fd;
-  if (stop_fd_ >= 0) {
-    if (int e = poller_.add(stop_fd_, EPOLLIN, tag(kStopTag, 0))) {
-      error = std::string("epoll_ctl: ") + std::strerror(e);
+  if (stop_fd >= 0) {
+    if (int e = engine_->watch_stop(stop_fd)) {
+      error = std::string("cannot watch the stop event: ") + std::strerror(e);
       return false;
     }
   }
@@ -156,7 +157,7 @@ WorkerGauges Worker::gauges() const {
   g.connections_capacity = slot_pool_.capacity();
   g.connections_in_use = slot_pool_.in_use();
   g.buffers_capacity = buffer_pool_.capacity();
-  g.buffers_in_use = buffer_pool_.in_use();
+  g.buffers_in_use = lends_ ? buffer_pool_.capacity() - lent_ : buffer_pool_.in_use();
   g.responders_capacity = responder_pool_.capacity();
   g.responders_in_use = responder_pool_.in_use();
   return g;
@@ -168,14 +169,10 @@ bool Worker::run() {
   bool ok = true;
   // Bounded by time: once draining, the deadline ends it.
   for (;;) {
-    const int n = poller_.wait(events_, next_timeout());
-    if (n < 0) {
+    if (engine_->wait(*this, next_timeout()) < 0) {
       ok = false;
       break;
     }
-    now_ = core::monotonic_now();
-    refresh_clock();
-    for (int i = 0; i < n; ++i) dispatch(events_[static_cast<size_t>(i)]);
     run_ready();
     serve_waiters();
     wheel_.expire(now_, [this](core::TimerNode& node) { on_timer(node); });
@@ -206,78 +203,136 @@ void Worker::refresh_clock() {
   ctx_.now_seconds = clock_.seconds();
 }
 
-void Worker::dispatch(const epoll_event& ev) {
-  const uint32_t index = static_cast<uint32_t>(ev.data.u64 & 0xffffffffu);
-  const uint32_t gen = static_cast<uint32_t>(ev.data.u64 >> 32);
-  if (index == kStopTag) {
-    begin_drain();
+void Worker::on_wake() {
+  now_ = core::monotonic_now();
+  refresh_clock();
+}
+
+Worker::Slot* Worker::live(uint32_t channel) {
+  if (channel >= slots_.size() || !slot_pool_.is_in_use(channel)) return nullptr;
+  Slot& s = slots_[channel];
+  return s.open ? &s : nullptr;
+}
+
+void Worker::on_ready(uint32_t channel, bool readable, bool writable, bool) {
+  Slot* s = live(channel);
+  if (s == nullptr) return;
+  if (readable) s->can_read = true;
+  if (writable) s->can_write = true;
+  drive(*s);
+}
+
+void Worker::on_received(uint32_t channel, int64_t n, char* data, uint32_t buffer, bool more) {
+  if (buffer != kNoBuffer) --lent_;  // out of the ring
+  Slot* sp = live(channel);
+  if (sp == nullptr || sp->lingering) {
+    if (buffer != kNoBuffer) lend_buffer(buffer);
+    if (sp == nullptr) return;
+    // A lingering connection's input is dropped; its end (or any failure) closes it.
+    if (n > 0 || n == -ECANCELED) {
+      if (!more) {
+        sp->can_read = true;
+        linger_read(*sp);
+      }
+    } else {
+      close_slot(*sp);
+    }
     return;
   }
-  if (index >= kListenerTag) {
-    accept_from(index - kListenerTag);
+  Slot& s = *sp;
+  if (!more) s.can_read = true;  // the receive ended: arm it again when wanted
+  if (buffer == kNoBuffer && data != nullptr) {
+    // A one-shot receive into the connection's own space: the bytes are in place.
+    s.direct = false;
+    if (n > 0) {
+      enter(s);
+      s.conn.on_received(static_cast<size_t>(n), now_);
+      leave();
+      drive(s);
+      return;
+    }
+  }
+  if (n > 0) {
+    Held& h = held_[buffer];
+    h.next = kNil;
+    h.offset = static_cast<uint32_t>(data - (buffer_mem_.data() + size_t{buffer} * config_.limits.buffer_size));
+    h.length = static_cast<uint32_t>(n);
+    if (s.held_tail != kNil) {
+      held_[s.held_tail].next = buffer;
+    } else {
+      s.held_head = buffer;
+    }
+    s.held_tail = buffer;
+    ++s.held;
+  } else if (n == 0) {
+    s.eof_pending = true;
+    s.can_read = false;  // nothing more will come
+  } else if (n == -ENOBUFS) {
+    // The ring ran dry: the bytes wait in the socket until buffers come back.
+    s.can_read = false;
+    s.starved = true;
+  } else if (n != -ECANCELED) {
+    close_slot(s);
     return;
   }
-  if (index >= slots_.size() || !slot_pool_.is_in_use(index)) return;
-  Slot& s = slots_[index];
-  if (s.gen != gen) return;  // the slot was closed (and maybe reused) since this event was queued
-  if (ev.events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) s.readable = true;
-  if (ev.events & (EPOLLRDHUP | EPOLLHUP)) s.rdhup = true;
-  if (ev.events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) s.writable = true;
   drive(s);
 }
 
-void Worker::accept_from(size_t li) {
-  if (li >= listener_count_ || !listeners_[li]) return;
-  const int lfd = listeners_[li].get();
-  for (int i = 0; i < kAcceptBatch; ++i) {
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    const int fd = ::accept4(lfd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED) continue;
-      if ((errno == EMFILE || errno == ENFILE) && spare_) {
-        // Out of descriptors (files being sent count too): free the spare
-        // one to accept and answer 429, rather than leave the level-triggered
-        // listener spinning.
-        spare_.reset();
-        const int extra = ::accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (extra >= 0) reject(extra, PeerIp{});
-        spare_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-        if (extra >= 0) continue;
-      }
-      return;  // EAGAIN (or no descriptor even for the spare)
-    }
-    Slot* s = slot_pool_.acquire();
-    if (s == nullptr && lingering_.size > 0) {
-      // Lingering is best effort: the answer and our FIN are already queued,
-      // so the oldest lingering slot gives way to a new client (a slowloris
-      // client holds no slot past its timeout).
-      close_slot(*list_pop(List::Lingering));
-      s = slot_pool_.acquire();
-    }
-    if (s == nullptr) {
-      reject(fd, peer_ip(ss));
-      continue;
-    }
-    const uint32_t index = index_of(*s);
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (poller_.add(fd, Poller::kConnectionEvents, tag(index, s->gen)) != 0) {
-      ::close(fd);
-      slot_pool_.release(s);
-      continue;
-    }
-    s->fd = fd;
-    s->prev = s->next = kNil;
-    s->list = List::None;
-    s->readable = s->rdhup = s->eof = s->lingering = false;
-    s->writable = true;
-    s->peer = peer_ip(ss);
-    s->conn.open(ctx_, queues_.subspan(size_t{index} * config_.limits.max_pipeline, config_.limits.max_pipeline),
-                 now_);
-    s->conn.timer.owner = index;
-    ++open_;
-    ++stats_.connections_accepted;
+void Worker::on_sent(uint32_t channel, int64_t n) {
+  Slot* sp = live(channel);
+  if (sp == nullptr) return;
+  Slot& s = *sp;
+  s.can_write = true;
+  if (n <= 0) {
+    close_slot(s);
+    return;
+  }
+  enter(s);
+  s.conn.on_sent(static_cast<size_t>(n), now_);
+  leave();
+  drive(s);
+}
+
+void Worker::on_accept(uint32_t, int fd, const PeerIp& peer, bool over_limit) {
+  if (over_limit || draining_) {
+    reject(fd, peer);
+    return;
+  }
+  Slot* s = slot_pool_.acquire();
+  if (s == nullptr && lingering_.size > 0) {
+    // Lingering is best effort: the answer and our FIN are already queued,
+    // so the oldest lingering slot gives way to a new client (a slowloris
+    // client holds no slot past its timeout).
+    close_slot(*list_pop(List::Lingering));
+    s = slot_pool_.acquire();
+  }
+  if (s == nullptr) {
+    reject(fd, peer);
+    return;
+  }
+  const uint32_t index = index_of(*s);
+  if (engine_->open(index, s->gen, fd) != 0) {
+    engine_->refuse(fd, {});
+    slot_pool_.release(s);
+    return;
+  }
+  s->open = true;
+  s->prev = s->next = kNil;
+  s->held_head = s->held_tail = kNil;
+  s->held = 0;
+  s->list = List::None;
+  s->eof_pending = s->eof = s->lingering = s->starved = s->direct = false;
+  s->can_write = true;
+  s->can_read = lends_;  // io_uring: arm the receive now; epoll: wait for the first edge
+  s->peer = peer;
+  s->conn.open(ctx_, queues_.subspan(size_t{index} * config_.limits.max_pipeline, config_.limits.max_pipeline),
+               now_);
+  s->conn.timer.owner = index;
+  ++open_;
+  ++stats_.connections_accepted;
+  if (lends_) {
+    drive(*s);
+  } else {
     wheel_.schedule(s->conn.timer, s->conn.deadline());
   }
 }
@@ -292,21 +347,11 @@ void Worker::reject(int fd, const PeerIp& peer) {
   static constexpr char kBody[] = "429 Too Many Requests: try again\n";
   static_assert(sizeof kBody - 1 == 33, "Content-Length above");
   const std::string_view date = clock_.http_date();
-  iovec iov[4] = {{const_cast<char*>(kHead), sizeof kHead - 1},
-                  {const_cast<char*>(date.data()), date.size()},
-                  {const_cast<char*>(kTail), sizeof kTail - 1},
-                  {const_cast<char*>(kBody), sizeof kBody - 1}};
-  msghdr msg{};
-  msg.msg_iov = iov;
-  msg.msg_iovlen = 4;
-  [[maybe_unused]] ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-  ::shutdown(fd, SHUT_WR);
-  // Discard what the client already sent, so closing does not reset the
-  // connection before it reads the answer.
-  char discard[2048];
-  for (int i = 0; i < 4 && ::recv(fd, discard, sizeof discard, MSG_DONTWAIT) > 0; ++i) {
-  }
-  ::close(fd);
+  const iovec iov[4] = {{const_cast<char*>(kHead), sizeof kHead - 1},
+                        {const_cast<char*>(date.data()), date.size()},
+                        {const_cast<char*>(kTail), sizeof kTail - 1},
+                        {const_cast<char*>(kBody), sizeof kBody - 1}};
+  engine_->refuse(fd, iov);
   ++stats_.connections_rejected;
   stats_.count_status(429);
   if (log_.enabled()) log_.record(peer, clock_.log_time(), {}, {}, {}, 429, sizeof kBody - 1);
@@ -320,6 +365,17 @@ void Worker::leave() {
   if (logging_) logging_->end();
 }
 
+uint32_t Worker::buffer_index(std::span<char> mem) const {
+  return static_cast<uint32_t>(static_cast<size_t>(mem.data() - buffer_mem_.data()) / config_.limits.buffer_size);
+}
+
+void Worker::lend_buffer(uint32_t index) {
+  engine_->give_buffer(index);
+  ++lent_;
+}
+
+bool Worker::buffer_available() const { return lends_ ? lent_ > 0 : buffer_pool_.available() > 0; }
+
 bool Worker::acquire_buffer(Slot& s) {
   BufferRef* b = buffer_pool_.acquire();
   if (b == nullptr) return false;
@@ -330,8 +386,12 @@ bool Worker::acquire_buffer(Slot& s) {
 void Worker::release_buffer(Slot& s) {
   std::span<char> mem = s.conn.release_buffer();
   if (mem.empty()) return;
-  const size_t i = static_cast<size_t>(mem.data() - buffer_mem_.data()) / config_.limits.buffer_size;
-  buffer_pool_.release(&buffer_pool_.at(static_cast<uint32_t>(i)));
+  const uint32_t i = buffer_index(mem);
+  if (lends_) {
+    lend_buffer(i);
+  } else {
+    buffer_pool_.release(&buffer_pool_.at(i));
+  }
 }
 
 void Worker::drive(Slot& s) {
@@ -346,7 +406,7 @@ void Worker::drive(Slot& s) {
   size_t file_turn_left = kFileTurnBytes;
   for (int round = 0; round < kDriveRounds && file_turn_left > 0; ++round) {
     bool progress = false;
-    if (c.wants_write() && s.writable) {
+    if (c.wants_write() && s.can_write) {
       const Io w = write_some(s, file_turn_left);
       if (w == Io::Error) {
         close_slot(s);
@@ -355,7 +415,30 @@ void Worker::drive(Slot& s) {
       if (w == Io::Progress) progress = wrote = true;
     }
     if (c.finished()) break;
-    if (c.wants_read() && s.readable) {
+    if (lends_) {
+      if (s.starved && (lent_ > 0 || c.has_buffer())) {
+        s.starved = false;
+        s.can_read = true;
+      }
+      if (s.held > 0 || s.eof_pending) {
+        if (take_held(s) == Io::Progress) progress = true;
+      }
+      if (s.held == 0 && !s.eof_pending && c.wants_read() && s.can_read) {
+        // A connection with unread bytes receives into its own buffer's
+        // space; one without (an empty buffer goes back first) gets its
+        // bytes in a ring buffer (multishot).
+        if (c.can_release_buffer()) release_buffer(s);
+        std::span<char> space[2];
+        const size_t pieces = c.has_buffer() ? c.read_space(space) : 0;
+        if (!c.has_buffer() || pieces > 0) {
+          engine_->receive(index_of(s), space, pieces > 0 ? 1 : 0);
+          s.can_read = false;
+          s.direct = pieces > 0;
+        }
+      } else if (s.held >= kMaxHeld) {
+        engine_->pause_receive(index_of(s));  // it ends with -ECANCELED; re-armed once taken
+      }
+    } else if (c.wants_read() && s.can_read) {
       if (!c.has_buffer() && !acquire_buffer(s)) {
         need_buffer = true;
       } else {
@@ -367,7 +450,7 @@ void Worker::drive(Slot& s) {
         if (r == Io::Progress) progress = true;
       }
     }
-    if (c.can_release_buffer()) release_buffer(s);
+    if (c.can_release_buffer() && !s.direct) release_buffer(s);  // never under a receive in flight
     if (!progress) {
       exhausted = false;
       break;
@@ -375,7 +458,7 @@ void Worker::drive(Slot& s) {
   }
   if (c.finished()) {
     // An answered connection lingers so the client reads the answer, not a reset.
-    if (wrote && !s.eof && config_.linger_timeout > 0) {
+    if (wrote && !s.eof && !s.eof_pending && config_.linger_timeout > 0) {
       start_linger(s);
     } else {
       close_slot(s);
@@ -389,11 +472,11 @@ void Worker::drive(Slot& s) {
   // Work this slot can still do by itself comes first: a connection waiting
   // for a responder may hold the very responders it waits for in its queue.
   List want = List::None;
-  if (exhausted || (c.wants_write() && s.writable)) {
+  if (exhausted || (c.wants_write() && s.can_write)) {
     want = List::Ready;
   } else if (c.waiting_for_responder()) {
     want = List::ResponderWait;
-  } else if (need_buffer) {
+  } else if (need_buffer || s.starved) {
     want = List::BufferWait;
   }
   if (s.list != want) {
@@ -408,64 +491,117 @@ Worker::Io Worker::read_some(Slot& s) {
   std::span<char> space[2];
   const size_t pieces = s.conn.read_space(space);
   if (pieces == 0) return Io::Stalled;
-  iovec iov[2];
-  size_t room = 0;
-  for (size_t i = 0; i < pieces; ++i) {
-    iov[i] = {space[i].data(), space[i].size()};
-    room += space[i].size();
+  const IoResult r = engine_->receive(index_of(s), space, pieces);
+  if (r.pending()) {
+    s.can_read = false;
+    return Io::Blocked;
   }
-  const ssize_t n = pieces == 1 ? ::recv(s.fd, iov[0].iov_base, iov[0].iov_len, 0)
-                                 : ::readv(s.fd, iov, static_cast<int>(pieces));
-  if (n > 0) {
-    // A short read emptied the socket; the next arrival raises a new edge.
-    // With the peer's FIN pending, read on until the 0 that reports it.
-    if (static_cast<size_t>(n) < room && !s.rdhup) s.readable = false;
+  if (r.drained) s.can_read = false;
+  if (r.n > 0) {
     enter(s);
-    s.conn.on_received(static_cast<size_t>(n), now_);
+    s.conn.on_received(static_cast<size_t>(r.n), now_);
     leave();
     return Io::Progress;
   }
-  if (n == 0) {
+  if (r.n == 0) {
     s.eof = true;
-    s.readable = false;
     enter(s);
     s.conn.on_peer_closed(now_);
     leave();
     return Io::Progress;
   }
-  if (errno == EAGAIN || errno == EWOULDBLOCK) {
-    s.readable = false;
-    return Io::Blocked;
-  }
-  if (errno == EINTR) return Io::Progress;
   return Io::Error;
+}
+
+// Held pieces go to the connection in order: adopted whole when it has no
+// buffer (the landing buffer becomes its buffer), copied into its free space
+// otherwise. Then the peer's close, if it came after them.
+Worker::Io Worker::take_held(Slot& s) {
+  conn::Connection& c = s.conn;
+  bool moved = false;
+  while (s.held_head != kNil && c.wants_read()) {
+    const uint32_t b = s.held_head;
+    Held& h = held_[b];
+    char* base = buffer_mem_.data() + size_t{b} * config_.limits.buffer_size;
+    size_t n = 0;
+    bool adopted = false;
+    if (!c.has_buffer()) {
+      adopted = true;
+      if (h.offset > 0) std::memmove(base, base + h.offset, h.length);
+      c.attach_buffer({base, config_.limits.buffer_size});
+      std::span<char> space[2];
+      c.read_space(space);  // a fresh buffer's space starts where the bytes are
+      n = h.length;
+      h.length = 0;
+    } else {
+      std::span<char> space[2];
+      const size_t pieces = c.read_space(space);
+      for (size_t i = 0; i < pieces && n < h.length; ++i) {
+        const size_t k = std::min(space[i].size(), size_t{h.length} - n);
+        std::memcpy(space[i].data(), base + h.offset + n, k);
+        n += k;
+      }
+      h.offset += static_cast<uint32_t>(n);
+      h.length -= static_cast<uint32_t>(n);
+    }
+    if (h.length == 0) {
+      s.held_head = h.next;
+      if (s.held_head == kNil) s.held_tail = kNil;
+      --s.held;
+      if (!adopted) lend_buffer(b);
+    }
+    if (n == 0) break;  // no room: the connection must consume first
+    enter(s);
+    c.on_received(n, now_);
+    leave();
+    moved = true;
+    if (c.can_release_buffer()) release_buffer(s);
+  }
+  if (s.held_head == kNil && s.eof_pending && c.wants_read()) {
+    s.eof_pending = false;
+    s.eof = true;
+    enter(s);
+    c.on_peer_closed(now_);
+    leave();
+    moved = true;
+  }
+  return moved ? Io::Progress : Io::Stalled;
+}
+
+void Worker::drop_held(Slot& s) {
+  while (s.held_head != kNil) {
+    const uint32_t b = s.held_head;
+    s.held_head = held_[b].next;
+    lend_buffer(b);
+  }
+  s.held_tail = kNil;
+  s.held = 0;
+  s.eof_pending = false;
 }
 
 Worker::Io Worker::write_some(Slot& s, size_t& file_turn_left) {
   conn::Connection& c = s.conn;
   if (conn::Responder* r = c.pending_file()) {
-    off_t offset = static_cast<off_t>(r->file_offset);
     const size_t want = static_cast<size_t>(std::min<uint64_t>(r->file_remaining, file_turn_left));
     if (want == 0) return Io::Stalled;
-    const ssize_t n = ::sendfile(s.fd, r->file_fd, &offset, want);
-    if (n > 0) {
-      file_turn_left -= static_cast<size_t>(n);
+    const IoResult res = engine_->send_file(index_of(s), r->file_fd, r->file_offset, want);
+    if (res.n > 0) {
+      file_turn_left -= static_cast<size_t>(res.n);
       // A short count may mean the file ended early (it shrank), not that the
-      // socket is full: keep writing until EAGAIN or 0 says which.
+      // socket is full: keep writing until pending or 0 says which.
       enter(s);
-      c.on_sent(static_cast<size_t>(n), now_);
+      c.on_sent(static_cast<size_t>(res.n), now_);
       leave();
       return Io::Progress;
     }
-    if (n == 0) {  // the file shrank: never send less than announced and keep going
+    if (res.n == 0) {  // the file shrank: never send less than announced and keep going
       c.on_file_error();
       return Io::Stalled;
     }
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      s.writable = false;
+    if (res.pending()) {
+      s.can_write = false;
       return Io::Blocked;
     }
-    if (errno == EINTR) return Io::Progress;
     return Io::Error;
   }
   conn::Slice slices[kMaxSlices];
@@ -475,7 +611,6 @@ Worker::Io Worker::write_some(Slot& s, size_t& file_turn_left) {
   // Pieces that touch (a head moved against its small body) go as one.
   iovec iov[kMaxSlices];
   size_t pieces = 0;
-  size_t total = 0;
   for (size_t i = 0; i < k; ++i) {
     char* data = const_cast<char*>(slices[i].data);
     if (pieces > 0 && static_cast<char*>(iov[pieces - 1].iov_base) + iov[pieces - 1].iov_len == data) {
@@ -483,58 +618,43 @@ Worker::Io Worker::write_some(Slot& s, size_t& file_turn_left) {
     } else {
       iov[pieces++] = {data, slices[i].len};
     }
-    total += slices[i].len;
   }
   // A head whose file body follows by sendfile is held back (MSG_MORE) so
   // both leave in the same segment when the file is small.
-  const int flags = MSG_NOSIGNAL | (file_follows ? MSG_MORE : 0);
-  ssize_t n;
-  if (pieces == 1) {
-    n = ::send(s.fd, iov[0].iov_base, iov[0].iov_len, flags);  // no iovec for the kernel to import
-  } else {
-    msghdr msg{};
-    msg.msg_iov = iov;
-    msg.msg_iovlen = pieces;
-    n = ::sendmsg(s.fd, &msg, flags);
+  const IoResult r = engine_->send(index_of(s), std::span<const iovec>(iov, pieces), file_follows);
+  if (r.pending()) {
+    s.can_write = false;  // epoll: no room; io_uring: submitted, on_sent follows
+    return Io::Blocked;
   }
-  if (n > 0) {
-    if (static_cast<size_t>(n) < total) s.writable = false;
+  if (r.n > 0) {
+    if (r.drained) s.can_write = false;
     enter(s);
-    c.on_sent(static_cast<size_t>(n), now_);
+    c.on_sent(static_cast<size_t>(r.n), now_);
     leave();
     return Io::Progress;
   }
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-    s.writable = false;
-    return Io::Blocked;
-  }
-  if (n < 0 && errno == EINTR) return Io::Progress;
   return Io::Error;
 }
 
 void Worker::start_linger(Slot& s) {
+  // A receive into the buffer about to go back ends first (same turn: see engine/uring_engine.hpp).
+  if (s.direct) engine_->pause_receive(index_of(s));
+  s.direct = false;
   s.conn.abort();
   if (s.conn.has_buffer()) release_buffer(s);
+  drop_held(s);
   list_remove(s);
   list_push(List::Lingering, s);
-  ::shutdown(s.fd, SHUT_WR);
+  engine_->shutdown_send(index_of(s));
   s.lingering = true;
-  s.readable = true;
+  s.can_read = true;
   wheel_.schedule(s.conn.timer, now_ + config_.linger_timeout);
   linger_read(s);
 }
 
 void Worker::linger_read(Slot& s) {
-  char discard[4096];
-  for (int i = 0; i < kLingerReads; ++i) {
-    const ssize_t n = ::recv(s.fd, discard, sizeof discard, MSG_DONTWAIT);
-    if (n > 0) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-    if (n < 0 && errno == EINTR) continue;
-    close_slot(s);  // EOF or an error: the client has what it needs
-    return;
-  }
-  close_slot(s);  // still sending after 64 KiB: stop listening
+  // Under io_uring the input arrives as completions, dropped in on_received.
+  if (engine_->discard_input(index_of(s))) close_slot(s);
 }
 
 void Worker::close_slot(Slot& s) {
@@ -542,8 +662,10 @@ void Worker::close_slot(Slot& s) {
   wheel_.cancel(s.conn.timer);
   s.conn.abort();  // responders back to their pool (idempotent)
   if (s.conn.has_buffer()) release_buffer(s);
-  ::close(s.fd);  // also leaves the epoll set
-  s.fd = -1;
+  drop_held(s);
+  engine_->close(index_of(s));  // cancels what is in flight, closes the socket
+  s.direct = false;
+  s.open = false;
   s.lingering = false;
   ++s.gen;
   slot_pool_.release(&s);
@@ -573,7 +695,7 @@ void Worker::run_ready() {
 }
 
 void Worker::serve_waiters() {
-  for (uint32_t n = buffer_wait_.size; n > 0 && buffer_wait_.size > 0 && buffer_pool_.available() > 0; --n) {
+  for (uint32_t n = buffer_wait_.size; n > 0 && buffer_wait_.size > 0 && buffer_available(); --n) {
     Slot* s = list_pop(List::BufferWait);
     drive(*s);
   }
@@ -588,7 +710,7 @@ void Worker::serve_waiters() {
 }
 
 bool Worker::idle(const Slot& s) const {
-  return !s.lingering && !s.conn.wants_write() && !s.conn.waiting_for_responder() &&
+  return !s.lingering && !s.conn.wants_write() && !s.conn.waiting_for_responder() && s.held == 0 &&
          s.conn.phase() == conn::Connection::Phase::Idle;
 }
 
@@ -596,8 +718,8 @@ void Worker::begin_drain() {
   if (draining_) return;
   draining_ = true;
   drain_deadline_ = now_ + config_.shutdown_timeout;
-  if (stop_fd_ >= 0) poller_.remove(stop_fd_);  // level-triggered and never reset
-  for (size_t i = 0; i < listener_count_; ++i) listeners_[i].reset();  // stop accepting
+  engine_->unwatch_stop();
+  for (size_t i = 0; i < listener_count_; ++i) engine_->close_listener(static_cast<uint32_t>(i));  // stop accepting
   for (size_t i = 0; i < slots_.size(); ++i) {
     if (!slot_pool_.is_in_use(static_cast<uint32_t>(i))) continue;
     if (idle(slots_[i])) {

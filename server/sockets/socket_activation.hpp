@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "net/address.hpp"
-#include "net/fd.hpp"
-#include "net/listener.hpp"
+#include "sockets/address.hpp"
+#include "sockets/fd.hpp"
+#include "sockets/listener.hpp"
 
 namespace hs::net {
 

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "net/fd.hpp"
+#include "sockets/fd.hpp"
 
 namespace hs::net {
 

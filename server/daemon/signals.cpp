@@ -1,4 +1,4 @@
-#include "net/signals.hpp"
+#include "daemon/signals.hpp"
 
 #include <signal.h>
 #include <sys/eventfd.h>

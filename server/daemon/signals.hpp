@@ -4,7 +4,7 @@
 // event every worker's epoll watches.
 #pragma once
 
-#include "net/fd.hpp"
+#include "sockets/fd.hpp"
 
 namespace hs::net {
 

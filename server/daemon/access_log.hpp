@@ -12,8 +12,8 @@
 #include <string_view>
 
 #include "conn/exchange.hpp"
-#include "net/address.hpp"
-#include "net/clock_text.hpp"
+#include "sockets/address.hpp"
+#include "daemon/clock_text.hpp"
 
 namespace hs::net {
 

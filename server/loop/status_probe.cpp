@@ -1,4 +1,4 @@
-#include "net/status_probe.hpp"
+#include "loop/status_probe.hpp"
 
 namespace hs::net {
 
