@@ -1,15 +1,123 @@
-// The request head parser's byte loop, compiled once per scan path by
-// request_head.cpp: it is #included inside a namespace that first defines
-//   HS_TGT                           function attribute of the path (target ISA)
-//   find_target_stop(base, p, end)   first byte in [p,end) that is not kTarget
-//   find_value_stop(base, p, end)    first byte in [p,end) that is not kValue
-// (`base` is the start of the readable buffer: a kernel may read any byte in
-// [base, end) but never outside it). Everything else comes from request_head.cpp.
-// No include guard on purpose.
+// The request head parser's one loop: request line, field lines, end of head,
+// written once as templates over a scan kernel (scan_kernels.hpp) and compiled
+// here into one function per scan path. Field meanings come from
+// request_head_fields.hpp; which path runs is request_head_dispatch.cpp's job.
+#include <cstring>
+
+#include "http/char_classes.hpp"
+#include "http/request_head_fields.hpp"
+#include "http/request_head_state.hpp"
+#include "http/scan_kernels.hpp"
+
+namespace hs::http::head {
+
+namespace {
+
+HeadResult failed(const Ctx& c) { return HeadResult{ParseState::Failed, c.err, 0}; }
+
+HeadResult incomplete(const Ctx& c, size_t size, size_t view) {
+  if (size > c.limits.max_head_bytes)
+    return HeadResult{ParseState::Failed, Error{Status::HeaderFieldsTooLarge, "header section too large"}, 0};
+  return HeadResult{ParseState::Incomplete, Error{}, view};
+}
+
+// RFC 9112 §2.2: empty lines before the request line are skipped (any number,
+// all counted in head_bytes and in max_head_bytes).
+size_t skip_leading_crlf(const Ctx& c) {
+  const char* p = c.base;
+  while (c.end - p >= 2 && p[0] == '\r' && p[1] == '\n') p += 2;
+  return static_cast<size_t>(p - c.base);
+}
+
+// Is there a CRLFCRLF whose final LF is at index >= from? This and the other
+// noinline helpers stay out of line in the per-path functions, which inline
+// everything else (see the bottom of this file): they are off the common path.
+[[gnu::noinline]] bool find_head_end(const Ctx& c, size_t from) {
+  const size_t size = static_cast<size_t>(c.end - c.base);
+  while (from < size) {
+    const void* hit = std::memchr(c.base + from, '\n', size - from);
+    if (!hit) return false;
+    const size_t i = static_cast<size_t>(static_cast<const char*>(hit) - c.base);
+    if (i >= 3 && c.base[i - 1] == '\r' && c.base[i - 2] == '\n' && c.base[i - 3] == '\r') return true;
+    from = i + 1;
+  }
+  return false;
+}
+
+// "HTTP/1.1\r\n" or "HTTP/1.0\r\n" at p (10 readable bytes), two loads.
+inline bool is_http1x_crlf(const char* p) {
+  static constexpr char k11[] = "HTTP/1.1\r\n";
+  uint64_t w, want;
+  uint16_t tail, want_tail;
+  std::memcpy(&w, p, 8);
+  std::memcpy(&want, k11, 8);
+  std::memcpy(&tail, p + 8, 2);
+  std::memcpy(&want_tail, k11 + 8, 2);
+  // The minor digit is the 8th byte; '0' and '1' differ only in bit 0.
+  uint64_t minor_bit;
+  std::memcpy(&minor_bit, "\0\0\0\0\0\0\0\x01", 8);
+  return ((w | minor_bit) == want) & (tail == want_tail);
+}
+
+[[gnu::noinline]] Method method_of(std::string_view m) {
+  switch (m.size()) {
+    case 3:
+      if (m == "GET") return Method::Get;
+      if (m == "PUT") return Method::Put;
+      break;
+    case 4:
+      if (m == "HEAD") return Method::Head;
+      if (m == "POST") return Method::Post;
+      break;
+    case 5:
+      if (m == "PATCH") return Method::Patch;
+      if (m == "TRACE") return Method::Trace;
+      break;
+    case 6:
+      if (m == "DELETE") return Method::Delete;
+      break;
+    case 7:
+      if (m == "OPTIONS") return Method::Options;
+      if (m == "CONNECT") return Method::Connect;
+      break;
+    default:
+      break;
+  }
+  return Method::Other;
+}
+
+// Returns the length of one valid UTF-8 sequence starting at p (a byte >= 0x80),
+// 0 when the bytes up to `end` are a valid but cut prefix, -1 when invalid
+// (stray continuation byte, overlong form, surrogate, above U+10FFFF).
+[[gnu::noinline]] int utf8_sequence(const char* p, const char* end) {
+  const auto b0 = static_cast<unsigned char>(p[0]);
+  int n;
+  unsigned char lo = 0x80, hi = 0xBF;  // range of the second byte
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    n = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    n = 3;
+    if (b0 == 0xE0) lo = 0xA0;  // overlong
+    if (b0 == 0xED) hi = 0x9F;  // surrogates
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    n = 4;
+    if (b0 == 0xF0) lo = 0x90;  // overlong
+    if (b0 == 0xF4) hi = 0x8F;  // > U+10FFFF
+  } else {
+    return -1;
+  }
+  for (int i = 1; i < n; ++i) {
+    if (p + i == end) return 0;
+    const auto b = static_cast<unsigned char>(p[i]);
+    if (i == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return -1;
+  }
+  return n;
+}
 
 // Request line: method SP request-target SP HTTP-version CRLF. `p` starts after
 // the leading empty lines and is left after the CRLF on Ok.
-HS_TGT HS_INLINE static Step parse_request_line(Ctx& c, const char*& pp) {
+template <class K>
+HS_INLINE Step parse_request_line(Ctx& c, const char*& pp) {
   const char* p = pp;
   const char* const end = c.end;
   const char* const m = p;
@@ -36,7 +144,7 @@ HS_TGT HS_INLINE static Step parse_request_line(Ctx& c, const char*& pp) {
   const size_t max_target = c.limits.max_target_bytes;
   const char* const limit =
       static_cast<size_t>(end - t) > max_target ? t + max_target + 1 : end;
-  const char* const s = find_target_stop(c.base, t, limit);
+  const char* const s = find_stop<K, Stops::Target>(c.base, t, limit);
   const size_t len = static_cast<size_t>(s - t);
   if (len > max_target) return fail(c, Status::UriTooLong, "request-target too long");
   if (s == end) return Step::More;
@@ -76,8 +184,8 @@ HS_TGT HS_INLINE static Step parse_request_line(Ctx& c, const char*& pp) {
 
 // One field line "name: value CRLF" starting at p (a token character or an
 // error); on Ok, p is after its CRLF.
-HS_TGT HS_INLINE static Step parse_field_line(Ctx& c, const char*& pp, std::string_view& name,
-                                    std::string_view& value) {
+template <class K>
+HS_INLINE Step parse_field_line(Ctx& c, const char*& pp, std::string_view& name, std::string_view& value) {
   const char* p = pp;
   const char* const end = c.end;
   // field-name ":"
@@ -97,7 +205,7 @@ HS_TGT HS_INLINE static Step parse_field_line(Ctx& c, const char*& pp, std::stri
   // other controls and DEL (errors), and on bytes >= 0x80 (UTF-8 checked here).
   const char* const v = p;
   for (;;) {
-    p = find_value_stop(c.base, p, end);
+    p = find_stop<K, Stops::Value>(c.base, p, end);
     if (p == end) return Step::More;
     const unsigned char b = static_cast<unsigned char>(*p);
     if (b == '\r') break;
@@ -121,20 +229,20 @@ HS_TGT HS_INLINE static Step parse_field_line(Ctx& c, const char*& pp, std::stri
   return Step::Ok;
 }
 
-#ifdef HS_LINE_BLOCKS
-// The common case: a short ASCII line "name: value CRLF" inside the current
-// 64-byte window of masks (see Window), which usually covers several lines, so
-// a line costs a few bit operations. Returns false (nothing consumed) when the
+// Vector kernels only. The common case: a short ASCII line "name: value CRLF"
+// inside the current 64-byte window of masks (see Window), which usually covers
+// several lines, so a line costs a few bit operations. Returns false (nothing consumed) when the
 // line does not fit or is not plain; the general code above then decides.
 // Token characters never stop a value scan, so the first value-stop byte after
 // p is this line's CR: the next line start does not wait for the colon search.
-HS_TGT HS_INLINE static bool fast_field_line(const char* base, const char*& pp, const char* end, Window& w,
-                                             std::string_view& name, std::string_view& value) {
+template <class K>
+HS_INLINE bool fast_field_line(const char* base, const char*& pp, const char* end, Window& w, std::string_view& name,
+                               std::string_view& value) {
   const char* const p = pp;
   unsigned rel = w.start ? static_cast<unsigned>(p - w.start) : 64;
   uint64_t m = rel < w.avail ? w.vstop >> rel : 0;
   if (m == 0) {
-    if (rel == 0 || !window_masks(base, p, end, w)) return false;
+    if (rel == 0 || !window_masks<K>(base, p, end, w)) return false;
     rel = 0;
     m = w.vstop;
     if (m == 0) return false;
@@ -156,17 +264,26 @@ HS_TGT HS_INLINE static bool fast_field_line(const char* base, const char*& pp, 
   pp = p + cr + 2;
   return true;
 }
-#endif
+
+// A field that maybe_special picked out. With a vector kernel a Host value
+// is first checked in one block.
+template <class K>
+HS_INLINE Step special_field(Ctx& c, std::string_view name, std::string_view value) {
+  if constexpr (K::kWidth > 1) {
+    if (name.size() == 4 && name_is(name, "host"))
+      return on_host(c, value, host_fast<K>(c.base, value.data(), value.size(), c.end));
+  }
+  return on_field(c, name, value);
+}
 
 // The header section after the request line, up to and including the empty line.
-HS_TGT HS_INLINE static Step parse_fields(Ctx& c, const char*& pp) {
+template <class K>
+HS_INLINE Step parse_fields(Ctx& c, const char*& pp) {
   const char* p = pp;
   const char* const end = c.end;
   const size_t capacity = c.capacity;
   size_t count = 0;
-#ifdef HS_LINE_BLOCKS
-  Window w{nullptr, 0, 0, 0, 0};
-#endif
+  [[maybe_unused]] Window w{nullptr, 0, 0, 0, 0};  // vector kernels: the masks of the current line
   for (;;) {
     if (p == end) return Step::More;
     const char first = *p;
@@ -183,23 +300,15 @@ HS_TGT HS_INLINE static Step parse_fields(Ctx& c, const char*& pp) {
     if (count == capacity) return fail(c, Status::HeaderFieldsTooLarge, "too many header fields");
 
     std::string_view name, value;
-#ifdef HS_LINE_BLOCKS
-    if (!fast_field_line(c.base, p, end, w, name, value))
-#endif
-    {
-      if (Step st = parse_field_line(c, p, name, value); st != Step::Ok) return st;
+    bool fast = false;
+    if constexpr (K::kWidth > 1) fast = fast_field_line<K>(c.base, p, end, w, name, value);
+    if (!fast) {
+      if (Step st = parse_field_line<K>(c, p, name, value); st != Step::Ok) return st;
     }
     c.storage[count] = Header{name, value};
     ++count;
     if (maybe_special(name)) {
-      Step st;
-#ifdef HS_LINE_BLOCKS
-      if (name.size() == 4 && name_is(name, "host"))
-        st = on_host(c, value, host_fast(c.base, value.data(), value.size(), end));
-      else
-#endif
-        st = on_field(c, name, value);
-      if (st != Step::Ok) return st;
+      if (Step st = special_field<K>(c, name, value); st != Step::Ok) return st;
     }
   }
   c.out.headers = std::span<Header>(c.storage, count);
@@ -208,18 +317,20 @@ HS_TGT HS_INLINE static Step parse_fields(Ctx& c, const char*& pp) {
 }
 
 // Parses [buf, end) from the start. Ok: the head is complete and valid.
-HS_TGT HS_INLINE static Step parse_all(Ctx& c, size_t lead) {
+template <class K>
+HS_INLINE Step parse_all(Ctx& c, size_t lead) {
   const char* p = c.base + lead;
-  if (Step st = parse_request_line(c, p); st != Step::Ok) return st;
+  if (Step st = parse_request_line<K>(c, p); st != Step::Ok) return st;
   c.in_fields = true;
-  if (Step st = parse_fields(c, p); st != Step::Ok) return st;
+  if (Step st = parse_fields<K>(c, p); st != Step::Ok) return st;
   c.out.head_bytes = static_cast<size_t>(p - c.base);
   return finish(c);
 }
 
-// The entry point of this path (c.end is already clipped to max_head_bytes);
-// see parse_request_head for the contract.
-HS_TGT static HeadResult run(Ctx& c, size_t size, size_t scanned) {
+// One whole call (c.end is already clipped to max_head_bytes); see
+// parse_request_head for the contract.
+template <class K>
+HS_INLINE HeadResult run(Ctx& c, size_t size, size_t scanned) {
   const size_t view = static_cast<size_t>(c.end - c.base);
   const size_t lead = skip_leading_crlf(c);
   if (scanned > view) scanned = view;
@@ -229,13 +340,13 @@ HS_TGT static HeadResult run(Ctx& c, size_t size, size_t scanned) {
     // and the only place an early 414 can come from) unless the limit is hit.
     if (!find_head_end(c, scanned > lead + 4 ? scanned : lead + 4)) {
       const char* p = c.base + lead;
-      const Step st = parse_request_line(c, p);
+      const Step st = parse_request_line<K>(c, p);
       if (st == Step::Fail) return failed(c);
-      if (size > c.limits.max_head_bytes && parse_all(c, lead) == Step::Fail) return failed(c);
+      if (size > c.limits.max_head_bytes && parse_all<K>(c, lead) == Step::Fail) return failed(c);
       return incomplete(c, size, view);
     }
   }
-  switch (parse_all(c, lead)) {
+  switch (parse_all<K>(c, lead)) {
     case Step::Ok: return HeadResult{ParseState::Complete, Error{}, c.out.head_bytes};
     case Step::Fail:
       // Errors in the field section count once the end of head (or the size
@@ -249,3 +360,22 @@ HS_TGT static HeadResult run(Ctx& c, size_t size, size_t scanned) {
   // No error and no end of head in [0, view): the next call may skip all of it.
   return incomplete(c, size, view);
 }
+
+}  // namespace
+
+// One function per scan path, each compiled for its ISA. `flatten` inlines the
+// kernel's primitives into it (they carry the ISA's target attribute, so they
+// cannot be always_inline inside the ISA-neutral loops above).
+HeadResult parse_portable(Ctx& c, size_t size, size_t scanned) { return run<PortableKernel>(c, size, scanned); }
+
+#if HS_HTTP_X86
+__attribute__((flatten)) HS_TARGET_SSE42 HeadResult parse_sse42(Ctx& c, size_t size, size_t scanned) {
+  return run<Sse42Kernel>(c, size, scanned);
+}
+
+__attribute__((flatten)) HS_TARGET_AVX2 HeadResult parse_avx2(Ctx& c, size_t size, size_t scanned) {
+  return run<Avx2Kernel>(c, size, scanned);
+}
+#endif
+
+}  // namespace hs::http::head
