@@ -26,12 +26,17 @@ uint64_t tag(uint32_t index, uint32_t gen) { return (uint64_t{gen} << 32) | inde
 
 }  // namespace
 
+EpollEngine::~EpollEngine() {
+  for (uint32_t i = 0; i < kMaxListeners; ++i) close_listener(i);
+  for (Channel& c : channels_)
+    if (c.fd >= 0) ::close(c.fd);
+}
+
 size_t EpollEngine::arena_bytes(const EngineConfig& config) const {
   return core::StartupArena::bytes_for<Channel>(config.channels) + core::StartupArena::bytes_for<epoll_event>(kEvents);
 }
 
 bool EpollEngine::init(const EngineConfig& config, core::StartupArena& arena, std::string& error) {
-  for (int& l : listeners_) l = -1;
   want_peer_ = config.want_peer;
   channels_ = arena.take<Channel>(config.channels);
   events_ = arena.take<epoll_event>(kEvents);

@@ -14,6 +14,8 @@ namespace hs::net {
 
 class EpollEngine final : public Engine {
 public:
+  EpollEngine() = default;
+  ~EpollEngine() override;  // closes the listeners and connections still open
   IoKind kind() const override { return IoKind::Epoll; }
   bool lends_buffers() const override { return false; }
   size_t arena_bytes(const EngineConfig& config) const override;
@@ -52,7 +54,7 @@ private:
   Fd epoll_;
   std::span<Channel> channels_;
   std::span<epoll_event> events_;
-  int listeners_[kMaxListeners];
+  int listeners_[kMaxListeners] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
   int stop_fd_ = -1;
   bool want_peer_ = false;
   Fd spare_;  // kept open to accept (and refuse) a connection when descriptors run out

@@ -101,7 +101,9 @@ bool uring_usable(std::string& why) {
 }
 
 UringEngine::~UringEngine() {
-  if (ring_open_) io_uring_queue_exit(&ring_);
+  if (ring_open_) io_uring_queue_exit(&ring_);  // cancels what is in flight
+  for (int l : listeners_)
+    if (l >= 0) ::close(l);
   if (buf_ring_ != nullptr) ::munmap(buf_ring_, buf_ring_bytes_);
   for (Channel& c : channels_)
     if (c.fd >= 0) ::close(c.fd);
@@ -113,7 +115,6 @@ size_t UringEngine::arena_bytes(const EngineConfig& config) const {
 }
 
 bool UringEngine::init(const EngineConfig& config, core::StartupArena& arena, std::string& error) {
-  for (int& l : listeners_) l = -1;
   want_peer_ = config.want_peer;
   buffer_mem_ = config.buffer_mem;
   buffer_size_ = config.buffer_size;

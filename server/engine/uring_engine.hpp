@@ -108,7 +108,7 @@ private:
   std::span<char> buffer_mem_;
   size_t buffer_size_ = 0;
   uint32_t buffers_ = 0;
-  int listeners_[kMaxListeners];
+  int listeners_[kMaxListeners] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
   bool accept_armed_[kMaxListeners] = {};
   int stop_fd_ = -1;
   bool stop_armed_ = false;
