@@ -7,7 +7,10 @@
 //  2. consumed <= input size, decoded size <= consumed, decoded size <=
 //     max_body; the bytes after `consumed` are never written;
 //  3. a body accepted whole, re-encoded as one chunk (with an extension and a
-//     trailer), decodes to the same bytes.
+//     trailer), decodes to the same bytes;
+//  4. streamed (next(), the client's way), whole and in two pieces split at
+//     the same point, the decoder gives the same state, status and decoded
+//     bytes as feed(), the same `consumed`, and never writes its input.
 #include "http/chunked.hpp"
 
 #include <cstdint>
@@ -21,6 +24,7 @@ namespace {
 
 using hs::http::ChunkedDecoder;
 using hs::http::ChunkedLimits;
+using hs::http::ChunkedPiece;
 using hs::http::ChunkedResult;
 using hs::http::ChunkedState;
 
@@ -83,6 +87,36 @@ Run bytewise_compacting(const std::string& in, const ChunkedLimits& lim) {
   return r;
 }
 
+// next() over `in` delivered as [0, at) then the rest.
+Run streamed(const std::string& in, size_t at, const ChunkedLimits& lim) {
+  Run r{{}, in, {}};
+  ChunkedDecoder d(lim);
+  std::string pending = in.substr(0, at);
+  bool second = false;
+  size_t total = 0;
+  for (;;) {
+    const ChunkedPiece p = d.next(pending);
+    CHECK(p.consumed <= pending.size());
+    if (!p.data.empty()) {
+      CHECK(p.data.data() >= pending.data() && p.data.data() + p.data.size() == pending.data() + p.consumed);
+      r.body.append(p.data.data(), p.data.size());
+    }
+    r.res = {p.state, p.error, 0};
+    if (p.state == ChunkedState::Failed) break;
+    total += p.consumed;
+    pending.erase(0, p.consumed);
+    if (p.state == ChunkedState::Done) break;
+    if (p.data.empty() && pending.empty()) {
+      if (second) break;
+      pending = in.substr(at);
+      second = true;
+    }
+  }
+  r.res.consumed = total;
+  CHECK(d.decoded_size() == r.body.size());
+  return r;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -113,6 +147,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CHECK(a.res.state == c.res.state);
   CHECK(a.res.error.status == c.res.error.status);
   CHECK(a.body == c.body);
+
+  const Run s1 = streamed(in, in.size(), lim);
+  const Run s2 = streamed(in, at, lim);
+  for (const Run* s : {&s1, &s2}) {
+    CHECK(s->res.state == a.res.state);
+    CHECK(s->res.error.status == a.res.error.status);
+    CHECK(s->body == a.body);
+    if (a.res.state != ChunkedState::Failed) CHECK(s->res.consumed == a.res.consumed);
+  }
 
   CHECK(a.res.consumed <= in.size());
   CHECK(a.body.size() <= a.res.consumed);

@@ -28,13 +28,6 @@ void each_element(std::string_view list, F&& f) {
   }
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 const char* to_string(FrameErrc kind) {
@@ -81,9 +74,10 @@ ResponseFramer::Step ResponseFramer::feed(std::string_view in) {
         return fail(FrameErrc::too_large, "body (until close) above the limit");
       info_.body_bytes += in.size();
       return {Event::body, in.size(), in};
-    default:
+    case State::chunked_body:
       return chunked(in);
   }
+  return fail(FrameErrc::bad_framing, "internal state");
 }
 
 ResponseFramer::Step ResponseFramer::finish(size_t pending) {
@@ -220,10 +214,13 @@ ResponseFramer::Step ResponseFramer::after_head(size_t consumed) {
   if (te_seen_) {
     if (te_chunked_) {
       info_.body = BodyKind::chunked;
-      state_ = State::chunk_size;
-      digits_ = 0;
-      remaining_ = 0;
-      trailer_bytes_ = 0;
+      state_ = State::chunked_body;
+      http::ChunkedLimits cl;
+      cl.max_body = limits_.max_body;
+      cl.max_ext_bytes = limits_.max_head;
+      cl.max_trailer_fields = limits_.max_head;
+      cl.max_trailer_bytes = limits_.max_head;
+      chunked_ = http::ChunkedDecoder(cl);
       return {Event::head, consumed, {}};
     }
     info_.body = BodyKind::until_close;
@@ -244,95 +241,20 @@ ResponseFramer::Step ResponseFramer::after_head(size_t consumed) {
   return {Event::head, consumed, {}};
 }
 
+// The server's decoder, streamed: one piece of data (a view into `in`) a step.
 ResponseFramer::Step ResponseFramer::chunked(std::string_view in) {
-  size_t i = 0;
-  while (i < in.size()) {
-    const char c = in[i];
-    switch (state_) {
-      case State::chunk_size: {
-        const int h = hex_value(c);
-        if (h >= 0) {
-          if (++digits_ > 16) return fail(FrameErrc::too_large, "a chunk size of more than 16 hex digits");
-          remaining_ = remaining_ * 16 + static_cast<uint64_t>(h);
-          ++i;
-          break;
-        }
-        if (digits_ == 0) return fail(FrameErrc::bad_framing, "a chunk size must start with a hex digit");
-        if (remaining_ > limits_.max_body || info_.body_bytes + remaining_ > limits_.max_body)
-          return fail(FrameErrc::too_large, "chunked body above the body limit");
-        if (c == '\r') {
-          state_ = State::chunk_size_lf;
-        } else if (c == ';' || c == ' ' || c == '\t') {
-          state_ = State::chunk_ext;
-        } else {
-          return fail(FrameErrc::bad_framing, "unexpected byte after a chunk size");
-        }
-        ++i;
-        break;
-      }
-      case State::chunk_ext:
-        if (c == '\r') {
-          state_ = State::chunk_size_lf;
-        } else if (c == '\n') {
-          return fail(FrameErrc::bad_framing, "a chunk line ends in a bare LF");
-        } else if (++trailer_bytes_ > limits_.max_head) {
-          return fail(FrameErrc::too_large, "chunk extensions above the head limit");
-        }
-        ++i;
-        break;
-      case State::chunk_size_lf:
-        if (c != '\n') return fail(FrameErrc::bad_framing, "a chunk size line must end in CRLF");
-        ++i;
-        digits_ = 0;
-        if (remaining_ == 0) {
-          trailer_bytes_ = 0;
-          state_ = State::trailer_line_start;
-        } else {
-          state_ = State::chunk_data;
-        }
-        break;
-      case State::chunk_data: {
-        const size_t avail = in.size() - i;
-        const size_t n = remaining_ < avail ? static_cast<size_t>(remaining_) : avail;
-        remaining_ -= n;
-        info_.body_bytes += n;
-        if (remaining_ == 0) state_ = State::chunk_data_cr;
-        return {Event::body, i + n, in.substr(i, n)};
-      }
-      case State::chunk_data_cr:
-        if (c != '\r') return fail(FrameErrc::bad_framing, "chunk data must be followed by CRLF");
-        state_ = State::chunk_data_lf;
-        ++i;
-        break;
-      case State::chunk_data_lf:
-        if (c != '\n') return fail(FrameErrc::bad_framing, "chunk data must be followed by CRLF");
-        state_ = State::chunk_size;
-        ++i;
-        break;
-      case State::trailer_line_start:
-        if (++trailer_bytes_ > limits_.max_head) return fail(FrameErrc::too_large, "trailer section above the head limit");
-        state_ = c == '\r' ? State::trailer_end_lf : State::trailer_line;
-        if (c == '\n') return fail(FrameErrc::bad_framing, "a trailer line ends in a bare LF");
-        ++i;
-        break;
-      case State::trailer_line:
-        if (++trailer_bytes_ > limits_.max_head) return fail(FrameErrc::too_large, "trailer section above the head limit");
-        if (c == '\r') state_ = State::trailer_lf;
-        ++i;
-        break;
-      case State::trailer_lf:
-        if (c != '\n') return fail(FrameErrc::bad_framing, "a trailer line must end in CRLF");
-        state_ = State::trailer_line_start;
-        ++i;
-        break;
-      case State::trailer_end_lf:
-        if (c != '\n') return fail(FrameErrc::bad_framing, "the trailer section must end in CRLF");
-        return complete(i + 1);
-      default:
-        return fail(FrameErrc::bad_framing, "internal state");
-    }
+  const http::ChunkedPiece p = chunked_.next(in);
+  info_.body_bytes = chunked_.decoded_size();
+  switch (p.state) {
+    case http::ChunkedState::Failed:  // reasons are static text
+      return fail(chunked_.failed_on_size() ? FrameErrc::too_large : FrameErrc::bad_framing, p.error.reason.data());
+    case http::ChunkedState::Done:
+      return complete(p.consumed);
+    case http::ChunkedState::NeedMore:
+      break;
   }
-  return {Event::need_more, i, {}};
+  if (!p.data.empty()) return {Event::body, p.consumed, p.data};
+  return {Event::need_more, p.consumed, {}};
 }
 
 }  // namespace hs::client

@@ -35,14 +35,20 @@
 // Content-Length (RFC 9112 §6.3), any other Transfer-Encoding reads until the
 // close; two different Content-Length values or a non-numeric one are bad
 // framing, a value above max_body is too large. HTTP/1.0 responses close unless they say
-// keep-alive.
+// keep-alive. A chunked body is decoded by the server's decoder
+// (http::ChunkedDecoder, streamed), with its grammar: a chunk size of more than
+// 16 digits or above 2^63, a body above max_body, extensions or a trailer
+// section above max_head are too large; anything else it refuses is bad
+// framing.
 //
-// Memory: sizeof(ResponseFramer) (~100 bytes); time linear in the bytes fed.
+// Memory: sizeof(ResponseFramer) (~200 bytes); time linear in the bytes fed.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+
+#include "http/chunked.hpp"
 
 namespace hs::client {
 
@@ -112,16 +118,7 @@ private:
     head,
     length_body,
     close_body,
-    chunk_size,
-    chunk_ext,
-    chunk_size_lf,
-    chunk_data,
-    chunk_data_cr,
-    chunk_data_lf,
-    trailer_line_start,
-    trailer_line,
-    trailer_lf,
-    trailer_end_lf,
+    chunked_body,
     failed,
   };
 
@@ -139,9 +136,8 @@ private:
   State state_ = State::head;
   bool head_request_ = false;
   size_t scanned_ = 0;        // head bytes already searched for the end
-  uint64_t remaining_ = 0;    // body / chunk bytes left
-  uint32_t digits_ = 0;       // chunk-size digits so far
-  size_t trailer_bytes_ = 0;  // trailer section bytes so far
+  uint64_t remaining_ = 0;    // Content-Length body bytes left
+  http::ChunkedDecoder chunked_;
   bool length_seen_ = false;
   bool te_seen_ = false;
   bool te_chunked_ = false;   // the last transfer coding is chunked

@@ -26,8 +26,6 @@ void drop_body(Responder& r) {
 using core::Millis;
 using http::Status;
 
-constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-
 // Statuses whose responses never carry a body or a Content-Length.
 bool bodiless(Status s) { return http::code(s) < 200 || s == Status::NoContent || s == Status::NotModified; }
 
@@ -319,8 +317,10 @@ bool Connection::queue_interim_continue() {
     return false;
   }
   r->reset();
-  std::memcpy(r->head_area.data(), kContinue.data(), kContinue.size());
-  r->head_len = static_cast<uint32_t>(kContinue.size());
+  http::ResponseWriter w(r->head_area);  // 25 bytes; head areas hold 256 or more
+  w.status_line(Status::Continue);
+  w.end();
+  r->head_len = static_cast<uint32_t>(w.size());
   r->interim = true;
   r->status = Status::Continue;
   push_response(r);
@@ -330,51 +330,54 @@ bool Connection::queue_interim_continue() {
 
 void Connection::finalize(Response& resp, const Request* req, bool keep_alive) {
   Responder& r = resp.r_;
-  Status status = resp.status_;
-  if (resp.overflowed()) {  // never send a truncated response
+  if (!write_head(resp, req, keep_alive)) {
+    // Never send a truncated response, nor a head the writer refused (a CR or
+    // LF in a handler's value would end the field early and smuggle another).
+    const bool no_room = resp.overflow_ || resp.head_.out_of_room();
+    const std::string_view why = no_room ? "response larger than a responder" : resp.head_.error().reason;
     if (r.hooks != nullptr) r.hooks->release(r);
     if (r.owns_fd && r.file_fd >= 0) ::close(r.file_fd);
     Response fresh(r);
     fresh.status(Status::InternalServerError);
     fresh.header("Content-Type", "text/plain; charset=utf-8");
-    fresh.body("500 Internal Server Error: response larger than a responder\n");
-    finalize(fresh, req, keep_alive);
+    fresh.body("500 Internal Server Error: ");
+    fresh.body(why);
+    fresh.body("\n");
+    // Start-up refuses head areas below 256 bytes, which this always fits;
+    // should one not, close without answering rather than send a broken head.
+    if (!write_head(fresh, req, keep_alive)) close_now_ = true;
+    finish_head(fresh, keep_alive);
     return;
   }
-  // Status line, right-aligned against the fields written after the gap.
-  char line[64];
-  char* p = line;
-  append(p, "HTTP/1.1 ");
-  append_number(p, http::code(status));
-  *p++ = ' ';
-  std::string_view phrase = http::reason_phrase(status);
-  append(p, phrase.substr(0, sizeof line - 16));
-  append(p, "\r\n");
-  const size_t line_len = static_cast<size_t>(p - line);
-  r.head_start -= static_cast<uint32_t>(line_len);
-  std::memcpy(r.head_area.data() + r.head_start, line, line_len);
+  finish_head(resp, keep_alive);
+}
 
-  // Fields the connection owns (room for them was kept by Response::header).
-  char* q = r.head_area.data() + r.head_start + line_len + resp.fields_len_;
-  if (!ctx_->date.empty()) {
-    append(q, "Date: ");
-    append(q, ctx_->date);
-    append(q, "\r\n");
-  }
+bool Connection::write_head(Response& resp, const Request* req, bool keep_alive) {
+  if (resp.overflow_) return false;
+  Responder& r = resp.r_;
+  http::ResponseWriter& w = resp.head_;
+  const Status status = resp.status_;
+  w.reserve(0);  // the room kept for the fields below
+  w.status_line(status);
+  if (!ctx_->date.empty()) w.date(ctx_->date);
   if (bodiless(status)) {
     drop_body(r);
   } else {
-    append(q, "Content-Length: ");
-    append_number(q, r.body_len + r.file_remaining + r.stream_remaining);
-    append(q, "\r\n");
+    w.content_length(r.body_len + r.file_remaining + r.stream_remaining);
   }
   if (!keep_alive) {
-    append(q, "Connection: close\r\n");
+    w.connection(false);
   } else if (req != nullptr && req->head->version == http::Version::Http10) {
-    append(q, "Connection: keep-alive\r\n");
+    w.connection(true);
   }
-  append(q, "\r\n");
-  r.head_len = static_cast<uint32_t>(q - (r.head_area.data() + r.head_start));
+  if (w.end()) return false;
+  r.head_start = static_cast<uint32_t>(w.start());
+  r.head_len = static_cast<uint32_t>(w.size());
+  return true;
+}
+
+void Connection::finish_head(Response& resp, bool keep_alive) {
+  Responder& r = resp.r_;
   // The body area starts where the head area ends: a head moved against it
   // makes head and small body one contiguous piece, one plain send().
   if (r.body_len > 0) {
@@ -384,9 +387,9 @@ void Connection::finalize(Response& resp, const Request* req, bool keep_alive) {
       r.head_start = end - r.head_len;
     }
   }
-  r.status = status;
+  r.status = resp.status_;
   r.close_after = !keep_alive;
-  ctx_->stats->count_status(http::code(status));
+  ctx_->stats->count_status(http::code(resp.status_));
 }
 
 size_t Connection::gather(std::span<Slice> out, bool* file_follows) const {

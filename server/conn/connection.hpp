@@ -130,7 +130,12 @@ private:
   void push_response(Responder* r);
   bool queue_error(http::Status status, std::string_view reason);
   bool queue_interim_continue();
+  // Completes the head (status line, Date, Content-Length, Connection) with
+  // the response's writer; a response that overflowed or whose head the writer
+  // refused becomes a 500 that says why.
   void finalize(Response& resp, const Request* req, bool keep_alive);
+  bool write_head(Response& resp, const Request* req, bool keep_alive);  // false: not sendable
+  void finish_head(Response& resp, bool keep_alive);
   void refresh_deadline(core::Millis now);
 
   Context* ctx_ = nullptr;

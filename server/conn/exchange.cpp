@@ -1,6 +1,5 @@
 #include "conn/exchange.hpp"
 
-#include <charconv>
 #include <cstring>
 
 namespace hs::conn {
@@ -10,41 +9,22 @@ namespace {
 // Room left at the start of the head area for the status line, which the
 // connection writes last (right-aligned against the first field).
 constexpr size_t kStatusLineGap = 64;
+// Kept free behind a handler's fields for the ones the connection adds: Date
+// (37 bytes), Content-Length (up to 38), Connection (up to 24), the blank line.
+constexpr size_t kReservedForConnection = 128;
 
 }  // namespace
 
-Response::Response(Responder& r) : r_(r) {
+Response::Response(Responder& r)
+    : r_(r), head_(http::ResponseWriter::status_last(r.head_area, kStatusLineGap)) {
   r_.reset();
-  r_.head_start = kStatusLineGap;
+  r_.head_start = static_cast<uint32_t>(head_.start());
+  head_.reserve(kReservedForConnection);
 }
 
-void Response::header(std::string_view name, std::string_view value) {
-  const size_t need = name.size() + 2 + value.size() + 2;
-  const size_t at = kStatusLineGap + fields_len_;
-  // Keep room for the fields the connection adds (Date, Content-Length, ...).
-  constexpr size_t kReservedForConnection = 128;
-  if (at + need + kReservedForConnection > r_.head_area.size()) {
-    overflow_ = true;
-    return;
-  }
-  char* p = r_.head_area.data() + at;
-  std::memcpy(p, name.data(), name.size());
-  p += name.size();
-  *p++ = ':';
-  *p++ = ' ';
-  std::memcpy(p, value.data(), value.size());
-  p += value.size();
-  *p++ = '\r';
-  *p++ = '\n';
-  fields_len_ += need;
-}
+void Response::header(http::FieldName name, std::string_view value) { head_.header(name, value); }
 
-void Response::header(std::string_view name, uint64_t value) {
-  char digits[24];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
-  (void)ec;
-  header(name, std::string_view(digits, static_cast<size_t>(end - digits)));
-}
+void Response::header(http::FieldName name, uint64_t value) { head_.header(name, value); }
 
 void Response::body(std::string_view bytes) {
   if (r_.body_len + bytes.size() > r_.body_area.size()) {

@@ -10,6 +10,7 @@
 
 #include "conn/responder.hpp"
 #include "http/request_head.hpp"
+#include "http/response_writer.hpp"
 #include "http/status.hpp"
 
 namespace hs::conn {
@@ -41,16 +42,20 @@ struct Request {
 
 // Builds a response in a responder. Handlers set the status and fields, then a
 // body or a file range; the connection adds Date, Content-Length and
-// Connection. Overflow of the fixed areas is recorded, never truncated: the
-// connection turns an overflowed response into a 500.
+// Connection. Fields go through the one response-head writer
+// (http::ResponseWriter, status line last), into the responder's head area.
+// A response that cannot be sent as written is recorded, never truncated or
+// sent: an area overflowed, or the writer refused a field (a name that is not
+// a token, a value with CR, LF or another control byte, which would smuggle a
+// field or end the head); the connection answers 500 instead.
 class Response {
 public:
   explicit Response(Responder& r);
 
   void status(http::Status s) { status_ = s; }
   http::Status status() const { return status_; }
-  void header(std::string_view name, std::string_view value);
-  void header(std::string_view name, uint64_t value);
+  void header(http::FieldName name, std::string_view value);
+  void header(http::FieldName name, uint64_t value);
   // Appends to the body.
   void body(std::string_view bytes);
   // The free body area, to write into directly (e.g. with the JSON writer),
@@ -63,17 +68,22 @@ public:
   // Ask the connection to close after this response.
   void close() { close_ = true; }
 
-  bool overflowed() const { return overflow_; }
+  // True when the connection will answer 500 instead (see above).
+  bool overflowed() const { return overflow_ || head_.error(); }
+  // Why the head writer refused, if it did.
+  http::Error head_error() const { return head_.error(); }
   bool wants_close() const { return close_; }
   Responder& responder() { return r_; }
-  size_t fields_len() const { return fields_len_; }
+  // Bytes of header fields written so far, from responder().head_start on
+  // (until the connection finalises the head).
+  size_t fields_len() const { return head_.size(); }
 
 private:
   friend class Connection;
   Responder& r_;
+  http::ResponseWriter head_;   // status line last, into r_.head_area
   http::Status status_ = http::Status::Ok;
-  size_t fields_len_ = 0;   // bytes of header fields written after the reserved status-line gap
-  bool overflow_ = false;
+  bool overflow_ = false;       // the body area
   bool close_ = false;
 };
 

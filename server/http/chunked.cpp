@@ -28,6 +28,10 @@ constexpr int hex_value(unsigned char c) {
 
 constexpr uint64_t kMaxChunkSize = uint64_t{1} << 63;
 
+constexpr char kTooManyDigits[] = "chunk size has too many digits";
+constexpr char kSizeTooLarge[] = "chunk size too large";
+constexpr char kExtTooLong[] = "chunk extensions too long";
+
 }  // namespace
 
 ChunkedState ChunkedDecoder::state() const {
@@ -40,10 +44,16 @@ ChunkedResult ChunkedDecoder::result() const {
   return ChunkedResult{state(), error_, in_};
 }
 
-ChunkedResult ChunkedDecoder::fail(Status s, const char* reason) {
+bool ChunkedDecoder::failed_on_size() const {
+  if (st_ != St::Failed) return false;
+  const char* r = error_.reason.data();
+  return error_.status != Status::BadRequest || r == kTooManyDigits || r == kSizeTooLarge || r == kExtTooLong;
+}
+
+ChunkedDecoder::Step ChunkedDecoder::fail(size_t consumed, Status s, const char* reason) {
   st_ = St::Failed;
   error_ = Error{s, reason};
-  return result();
+  return {consumed, 0, 0};
 }
 
 size_t ChunkedDecoder::compact(std::span<char> region) {
@@ -56,67 +66,83 @@ size_t ChunkedDecoder::compact(std::span<char> region) {
 }
 
 ChunkedResult ChunkedDecoder::feed(std::span<char> region) {
-  if (st_ == St::Done || st_ == St::Failed) return result();
   char* const p = region.data();
   const size_t n = region.size();
+  while (in_ < n && st_ != St::Done && st_ != St::Failed) {
+    const size_t out_before = out_;
+    const Step step = advance(p + in_, n - in_);
+    // The data piece moves down to the end of the decoded body.
+    if (step.data_len > 0 && out_before != in_ + step.data_at)
+      std::memmove(p + out_before, p + in_ + step.data_at, step.data_len);
+    in_ += step.consumed;
+  }
+  return result();
+}
 
-  while (in_ < n) {
+ChunkedPiece ChunkedDecoder::next(std::string_view in) {
+  if (st_ == St::Done || st_ == St::Failed) return {state(), error_, 0, {}};
+  const Step step = advance(in.data(), in.size());
+  in_ += step.consumed;
+  return {state(), error_, step.consumed, in.substr(step.data_at, step.data_len)};
+}
+
+ChunkedDecoder::Step ChunkedDecoder::advance(const char* const p, const size_t n) {
+  size_t i = 0;
+  while (i < n) {
     if (st_ == St::Data) {
-      const size_t avail = n - in_;
+      const size_t avail = n - i;
       const size_t take = remaining_ < avail ? static_cast<size_t>(remaining_) : avail;
-      if (out_ != in_) std::memmove(p + out_, p + in_, take);
       out_ += take;
-      in_ += take;
       remaining_ -= take;
       if (remaining_ == 0) st_ = St::DataCr;
-      continue;
+      return {i + take, i, take};
     }
 
-    const auto c = static_cast<unsigned char>(p[in_]);
-    ++in_;
+    const auto c = static_cast<unsigned char>(p[i]);
+    ++i;
 
     if (st_ >= St::TrailerStart && st_ <= St::FinalLf) {
       if (++trailer_bytes_ > limits_.max_trailer_bytes)
-        return fail(Status::HeaderFieldsTooLarge, "trailer section too large");
+        return fail(i, Status::HeaderFieldsTooLarge, "trailer section too large");
     }
     if (c == '\n' && st_ != St::SizeLf && st_ != St::DataLf && st_ != St::TrailerLf &&
         st_ != St::FinalLf)
-      return fail(Status::BadRequest, "bare LF in chunked framing");
+      return fail(i, Status::BadRequest, "bare LF in chunked framing");
 
     switch (st_) {
       case St::SizeFirst: {
         const int v = hex_value(c);
-        if (v < 0) return fail(Status::BadRequest, "invalid chunk size");
+        if (v < 0) return fail(i, Status::BadRequest, "invalid chunk size");
         size_ = static_cast<uint64_t>(v);
         digits_ = 1;
         st_ = St::Size;
         if (size_ > limits_.max_body - out_)
-          return fail(Status::ContentTooLarge, "chunked body too large");
+          return fail(i, Status::ContentTooLarge, "chunked body too large");
         break;
       }
       case St::Size: {
         const int v = hex_value(c);
         if (v >= 0) {
-          if (++digits_ > 16) return fail(Status::BadRequest, "chunk size has too many digits");
+          if (++digits_ > 16) return fail(i, Status::BadRequest, kTooManyDigits);
           size_ = size_ * 16 + static_cast<uint64_t>(v);
-          if (size_ > kMaxChunkSize) return fail(Status::BadRequest, "chunk size too large");
+          if (size_ > kMaxChunkSize) return fail(i, Status::BadRequest, kSizeTooLarge);
           if (size_ > limits_.max_body - out_)
-            return fail(Status::ContentTooLarge, "chunked body too large");
+            return fail(i, Status::ContentTooLarge, "chunked body too large");
           break;
         }
         if (c == ';') st_ = St::ExtBwsBeforeName;
         else if (is_ws(c)) st_ = St::SizeBws;
         else if (c == '\r') st_ = St::SizeLf;
-        else return fail(Status::BadRequest, "invalid chunk size");
+        else return fail(i, Status::BadRequest, "invalid chunk size");
         break;
       }
       case St::SizeBws:
         if (c == ';') st_ = St::ExtBwsBeforeName;
-        else if (!is_ws(c)) return fail(Status::BadRequest, "whitespace after chunk size");
+        else if (!is_ws(c)) return fail(i, Status::BadRequest, "whitespace after chunk size");
         break;
       case St::ExtBwsBeforeName:
         if (is_tchar(c)) st_ = St::ExtName;
-        else if (!is_ws(c)) return fail(Status::BadRequest, "invalid chunk extension");
+        else if (!is_ws(c)) return fail(i, Status::BadRequest, "invalid chunk extension");
         break;
       case St::ExtName:
         if (is_tchar(c)) break;
@@ -124,47 +150,47 @@ ChunkedResult ChunkedDecoder::feed(std::span<char> region) {
         else if (c == ';') st_ = St::ExtBwsBeforeName;
         else if (is_ws(c)) st_ = St::ExtBwsAfterName;
         else if (c == '\r') st_ = St::SizeLf;
-        else return fail(Status::BadRequest, "invalid chunk extension");
+        else return fail(i, Status::BadRequest, "invalid chunk extension");
         break;
       case St::ExtBwsAfterName:
         if (c == '=') st_ = St::ExtBwsAfterEq;
         else if (c == ';') st_ = St::ExtBwsBeforeName;
-        else if (!is_ws(c)) return fail(Status::BadRequest, "invalid chunk extension");
+        else if (!is_ws(c)) return fail(i, Status::BadRequest, "invalid chunk extension");
         break;
       case St::ExtBwsAfterEq:
         if (c == '"') st_ = St::ExtQuoted;
         else if (is_tchar(c)) st_ = St::ExtToken;
-        else if (!is_ws(c)) return fail(Status::BadRequest, "invalid chunk extension value");
+        else if (!is_ws(c)) return fail(i, Status::BadRequest, "invalid chunk extension value");
         break;
       case St::ExtToken:
         if (is_tchar(c)) break;
         if (c == ';') st_ = St::ExtBwsBeforeName;
         else if (is_ws(c)) st_ = St::ExtAfterValue;
         else if (c == '\r') st_ = St::SizeLf;
-        else return fail(Status::BadRequest, "invalid chunk extension value");
+        else return fail(i, Status::BadRequest, "invalid chunk extension value");
         break;
       case St::ExtQuoted:
         if (c == '"') st_ = St::ExtAfterQuote;
         else if (c == '\\') st_ = St::ExtQuotedPair;
-        else if (!is_qdtext(c)) return fail(Status::BadRequest, "invalid chunk extension value");
+        else if (!is_qdtext(c)) return fail(i, Status::BadRequest, "invalid chunk extension value");
         break;
       case St::ExtQuotedPair:
         if (!(is_ws(c) || is_field_vchar(c)))
-          return fail(Status::BadRequest, "invalid chunk extension value");
+          return fail(i, Status::BadRequest, "invalid chunk extension value");
         st_ = St::ExtQuoted;
         break;
       case St::ExtAfterQuote:
         if (c == ';') st_ = St::ExtBwsBeforeName;
         else if (is_ws(c)) st_ = St::ExtAfterValue;
         else if (c == '\r') st_ = St::SizeLf;
-        else return fail(Status::BadRequest, "invalid chunk extension");
+        else return fail(i, Status::BadRequest, "invalid chunk extension");
         break;
       case St::ExtAfterValue:
         if (c == ';') st_ = St::ExtBwsBeforeName;
-        else if (!is_ws(c)) return fail(Status::BadRequest, "invalid chunk extension");
+        else if (!is_ws(c)) return fail(i, Status::BadRequest, "invalid chunk extension");
         break;
       case St::SizeLf:
-        if (c != '\n') return fail(Status::BadRequest, "CR without LF after chunk size");
+        if (c != '\n') return fail(i, Status::BadRequest, "CR without LF after chunk size");
         if (size_ == 0) {
           st_ = St::TrailerStart;
         } else {
@@ -177,11 +203,11 @@ ChunkedResult ChunkedDecoder::feed(std::span<char> region) {
       case St::Data:
         break;  // handled above
       case St::DataCr:
-        if (c != '\r') return fail(Status::BadRequest, "missing CRLF after chunk data");
+        if (c != '\r') return fail(i, Status::BadRequest, "missing CRLF after chunk data");
         st_ = St::DataLf;
         break;
       case St::DataLf:
-        if (c != '\n') return fail(Status::BadRequest, "missing CRLF after chunk data");
+        if (c != '\n') return fail(i, Status::BadRequest, "missing CRLF after chunk data");
         st_ = St::SizeFirst;
         break;
       case St::TrailerStart:
@@ -189,43 +215,43 @@ ChunkedResult ChunkedDecoder::feed(std::span<char> region) {
           st_ = St::FinalLf;
         } else if (is_tchar(c)) {
           if (++trailer_fields_ > limits_.max_trailer_fields)
-            return fail(Status::HeaderFieldsTooLarge, "too many trailer fields");
+            return fail(i, Status::HeaderFieldsTooLarge, "too many trailer fields");
           st_ = St::TrailerName;
         } else if (is_ws(c)) {
-          return fail(Status::BadRequest, "obsolete line folding in trailer");
+          return fail(i, Status::BadRequest, "obsolete line folding in trailer");
         } else {
-          return fail(Status::BadRequest, "invalid trailer field name");
+          return fail(i, Status::BadRequest, "invalid trailer field name");
         }
         break;
       case St::TrailerName:
         if (c == ':') st_ = St::TrailerOws;
-        else if (!is_tchar(c)) return fail(Status::BadRequest, "invalid trailer field name");
+        else if (!is_tchar(c)) return fail(i, Status::BadRequest, "invalid trailer field name");
         break;
       case St::TrailerOws:
       case St::TrailerValue:
         if (c == '\r') st_ = St::TrailerLf;
         else if (is_field_vchar(c)) st_ = St::TrailerValue;
-        else if (!is_ws(c)) return fail(Status::BadRequest, "invalid trailer field value");
+        else if (!is_ws(c)) return fail(i, Status::BadRequest, "invalid trailer field value");
         break;
       case St::TrailerLf:
-        if (c != '\n') return fail(Status::BadRequest, "CR without LF in trailer");
+        if (c != '\n') return fail(i, Status::BadRequest, "CR without LF in trailer");
         st_ = St::TrailerStart;
         break;
       case St::FinalLf:
-        if (c != '\n') return fail(Status::BadRequest, "CR without LF after trailer section");
+        if (c != '\n') return fail(i, Status::BadRequest, "CR without LF after trailer section");
         st_ = St::Done;
-        return result();
+        return {i, 0, 0};
       case St::Done:
       case St::Failed:
-        return result();
+        return {i, 0, 0};
     }
 
     if (st_ >= St::SizeBws && st_ <= St::ExtAfterValue) {
       if (++ext_bytes_ > limits_.max_ext_bytes)
-        return fail(Status::BadRequest, "chunk extensions too long");
+        return fail(i, Status::BadRequest, kExtTooLong);
     }
   }
-  return result();
+  return {i, 0, 0};
 }
 
 }  // namespace hs::http

@@ -1,6 +1,9 @@
 // Chunked transfer coding decoder (RFC 9112 §7.1), incremental and in place:
 // the decoded body ends up as one contiguous span at the start of the body
-// region of the receive buffer. No I/O, no allocation, no exceptions.
+// region of the receive buffer (feed(), the server). Or streamed: the data
+// comes back piece by piece as views into the input, which is not written
+// (next(), the client's response framer). One state machine for both. No
+// I/O, no allocation, no exceptions.
 //
 // Contract
 // --------
@@ -48,6 +51,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include "http/status.hpp"
 
@@ -68,6 +72,14 @@ struct ChunkedResult {
   size_t consumed = 0;  // region bytes consumed so far (with Done: the whole body)
 };
 
+// One step of streamed decoding (next()).
+struct ChunkedPiece {
+  ChunkedState state = ChunkedState::NeedMore;
+  Error error;            // set when state == Failed
+  size_t consumed = 0;    // bytes of `in` consumed by this step
+  std::string_view data;  // chunk data inside `in` (may be empty); it ends the consumed bytes
+};
+
 class ChunkedDecoder {
  public:
   ChunkedDecoder() = default;
@@ -75,6 +87,23 @@ class ChunkedDecoder {
 
   // Decodes the new bytes region[consumed(), region.size()). See the contract.
   ChunkedResult feed(std::span<char> region);
+
+  // Streamed decoding (a client reading a response body): `in` holds the
+  // bytes not consumed yet; nothing is written or kept. Consumes framing
+  // bytes up to the first data byte, then the data of the current chunk that
+  // is in `in`, and returns that piece as a view into `in` (one piece a
+  // call); with NeedMore and no data it consumed all of `in`. Drop
+  // `consumed` bytes and call again (with more bytes once NeedMore consumed
+  // everything). Same grammar, limits and errors as feed(); max_body counts
+  // the data returned. consumed() and decoded_size() count over the whole
+  // stream. Do not mix with feed() on one decoder.
+  ChunkedPiece next(std::string_view in);
+
+  // The failure is about size, not grammar: the body above max_body (413),
+  // the trailer section above its limits (431), or (400s to the server,
+  // which cannot read them; a client calls them too large) extensions above
+  // max_ext_bytes or a chunk size of more than 16 digits or above 2^63.
+  bool failed_on_size() const;
 
   // Moves the not yet consumed bytes region[consumed(), region.size()) down
   // to region[decoded_size(), ...) so the framing bytes already consumed stop
@@ -98,14 +127,23 @@ class ChunkedDecoder {
     Done, Failed,
   };
 
-  ChunkedResult fail(Status s, const char* reason);
+  // advance(): framing bytes up to the first data byte, then the data there
+  // is of the current chunk: one piece, p[data_at, data_at + data_len), at
+  // the end of the `consumed` bytes. A failing byte counts as consumed.
+  struct Step {
+    size_t consumed;
+    size_t data_at;
+    size_t data_len;
+  };
+  Step advance(const char* p, size_t n);
+  Step fail(size_t consumed, Status s, const char* reason);
   ChunkedResult result() const;
 
   ChunkedLimits limits_{};
   St st_ = St::SizeFirst;
   Error error_{};
-  size_t in_ = 0;          // region bytes consumed
-  size_t out_ = 0;         // decoded bytes written at region[0, out_)
+  size_t in_ = 0;          // region bytes consumed (next(): stream bytes)
+  size_t out_ = 0;         // decoded bytes written at region[0, out_) (next(): returned)
   uint64_t size_ = 0;      // current chunk size being read
   uint64_t remaining_ = 0; // data bytes left in the current chunk
   uint8_t digits_ = 0;     // hex digits of the current size

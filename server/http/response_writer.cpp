@@ -1,33 +1,15 @@
 #include "http/response_writer.hpp"
 
-#include "http/char_classes.hpp"
-
 #include <charconv>
 #include <cstring>
 
 namespace hs::http {
 namespace {
 
-// tchar per RFC 9110 §5.6.2 (the shared table).
-constexpr bool is_tchar(unsigned char c) { return chars::is_tchar(static_cast<char>(c)); }
+using detail::copy_short;
+using detail::valid_value;
 
-bool valid_name(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s)
-    if (!is_tchar(static_cast<unsigned char>(c))) return false;
-  return true;
-}
-
-// field-value bytes: VCHAR / obs-text / SP / HTAB; no leading or trailing space.
-bool valid_value(std::string_view s) {
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
-  }
-  if (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.back() == ' ' || s.back() == '\t'))
-    return false;
-  return true;
-}
+constexpr char kNoRoom[] = "response head buffer too small";
 
 constexpr const char* kDays[7] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 constexpr const char* kLongDays[7] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
@@ -138,62 +120,84 @@ std::optional<int64_t> to_unix(int64_t y, unsigned m, unsigned d, unsigned h, un
 
 // ---- ResponseWriter
 
-Error ResponseWriter::fail(const char* reason) {
+bool detail::valid_value(std::string_view s) {
+  if (ws_at_ends(s)) return false;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  }
+  return true;
+}
+
+
+ResponseWriter ResponseWriter::status_last(std::span<char> buf, size_t gap) {
+  ResponseWriter w(buf);
+  w.gap_ = gap < buf.size() ? gap : buf.size();
+  w.reset();
+  return w;
+}
+
+void ResponseWriter::reset() {
+  start_ = end_ = gap_;
+  stage_ = gap_ > 0 ? Stage::FieldsFirst : Stage::Empty;
+  error_ = {};
+}
+
+bool ResponseWriter::out_of_room() const { return error_.reason.data() == kNoRoom; }
+
+[[gnu::noinline]] Error ResponseWriter::fail(const char* reason) {
   if (!error_) error_ = Error{Status::InternalServerError, reason};
   return error_;
 }
 
-Error ResponseWriter::append_line(std::string_view a, std::string_view b, std::string_view c,
-                                  std::string_view d) {
-  const size_t need = a.size() + b.size() + c.size() + d.size() + 2;
-  if (buf_.size() - len_ < need) return fail("response head buffer too small");
-  char* p = buf_.data() + len_;
-  for (std::string_view s : {a, b, c, d, std::string_view("\r\n")}) {
-    if (!s.empty()) std::memcpy(p, s.data(), s.size());
-    p += s.size();
-  }
-  len_ += need;
-  return {};
-}
-
-Error ResponseWriter::status_line(Status s) { return status_line(code(s), reason_phrase(s)); }
+// The reason phrases of status.hpp are known to be valid: not checked again.
+Error ResponseWriter::status_line(Status s) { return put_status_line<false>(code(s), reason_phrase(s)); }
 
 Error ResponseWriter::status_line(uint16_t status_code, std::string_view reason) {
+  return put_status_line<true>(status_code, reason);
+}
+
+template <bool Check>
+Error ResponseWriter::put_status_line(uint16_t status_code, std::string_view reason) {
   if (error_) return error_;
-  if (stage_ != Stage::Empty) return fail("status line written twice");
+  if (stage_ != Stage::Empty && stage_ != Stage::FieldsFirst) return fail("status line written twice");
   if (status_code < 100 || status_code > 999) return fail("invalid status code");
-  if (!valid_value(reason)) return fail("invalid reason phrase");
-  char num[4];
-  put2(num, status_code / 10);
-  num[2] = static_cast<char>('0' + status_code % 10);
-  num[3] = ' ';
-  if (Error e = append_line("HTTP/1.1 ", std::string_view(num, 4), reason, {})) return e;
+  constexpr std::string_view kVersion = "HTTP/1.1 ";
+  const size_t need = kVersion.size() + 4 + reason.size() + 2;
+  // At the end like a field, or into the gap right before the fields.
+  const bool at_end = stage_ == Stage::Empty;
+  if (at_end ? buf_.size() - end_ < need + reserve_ : need > start_)
+    return fail(!Check || valid_value(reason) ? kNoRoom : "invalid reason phrase");
+  char* p = buf_.data() + (at_end ? end_ : start_ - need);
+  std::memcpy(p, kVersion.data(), kVersion.size());
+  p += kVersion.size();
+  put2(p, status_code / 10);
+  p[2] = static_cast<char>('0' + status_code % 10);
+  p[3] = ' ';
+  p += 4;
+  const bool plain = copy_short<Check>(p, reason.data(), reason.size());
+  if (Check && !(plain && !detail::ws_at_ends(reason)) && !valid_value(reason))
+    return fail("invalid reason phrase");
+  p += reason.size();
+  p[0] = '\r';
+  p[1] = '\n';
+  if (at_end) end_ += need;
+  else start_ -= need;
   stage_ = Stage::Fields;
   return {};
 }
 
-Error ResponseWriter::header(std::string_view name, std::string_view value) {
+// Why a field cannot be written (kept out of put_field's hot path).
+Error ResponseWriter::refuse_field(FieldName name, std::string_view value, bool check) {
   if (error_) return error_;
   if (stage_ == Stage::Empty) return fail("header field before the status line");
   if (stage_ == Stage::Ended) return fail("header field after the end of the head");
-  if (!valid_name(name)) return fail("invalid header field name");
-  if (!valid_value(value)) return fail("invalid header field value");
-  return append_line(name, ": ", value, {});
+  if (!name.token()) return fail("invalid header field name");
+  if (check && !valid_value(value)) return fail("invalid header field value");
+  return fail(kNoRoom);
 }
 
-Error ResponseWriter::content_length(uint64_t n) {
-  char num[20];
-  const auto r = std::to_chars(num, num + sizeof num, n);
-  return header("Content-Length", std::string_view(num, static_cast<size_t>(r.ptr - num)));
-}
-
-Error ResponseWriter::connection(bool keep_alive) {
-  return header("Connection", keep_alive ? "keep-alive" : "close");
-}
-
-Error ResponseWriter::date(std::string_view imf_fixdate) { return header("Date", imf_fixdate); }
-
-Error ResponseWriter::http_date(std::string_view name, int64_t unix_seconds) {
+Error ResponseWriter::http_date(FieldName name, int64_t unix_seconds) {
   char d[kHttpDateLen];
   format_http_date(unix_seconds, d);
   return header(name, std::string_view(d, kHttpDateLen));
@@ -201,8 +205,12 @@ Error ResponseWriter::http_date(std::string_view name, int64_t unix_seconds) {
 
 Error ResponseWriter::end() {
   if (error_) return error_;
-  if (stage_ != Stage::Fields) return fail(stage_ == Stage::Empty ? "no status line" : "head ended twice");
-  if (Error e = append_line({}, {}, {}, {})) return e;
+  if (stage_ != Stage::Fields)
+    return fail(stage_ == Stage::Ended ? "head ended twice" : "no status line");
+  if (buf_.size() - end_ < 2 + reserve_) return fail(kNoRoom);
+  buf_[end_] = '\r';  // the blank line
+  buf_[end_ + 1] = '\n';
+  end_ += 2;
   stage_ = Stage::Ended;
   return {};
 }

@@ -169,6 +169,66 @@ TEST_P(ConnectionTest, EveryStatusTheConnectionDecides) {
   }
 }
 
+// A handler's field goes through the head writer: a name that is not a token
+// or a value with CR, LF or another control byte would end the field (or the
+// head) early and smuggle another; the connection answers 500 instead, with
+// none of the handler's fields, and keeps the connection (the framing of the
+// stream is intact). Valid values leave byte for byte as given.
+TEST_P(ConnectionTest, HandlerFieldsAreCheckedBeforeTheyLeave) {
+  struct Row {
+    const char* name;
+    std::string path;   // /field-value or /field-name
+    std::string body;   // the value (or the name) the handler writes
+    int status;
+    std::string field;  // 200: the field as sent
+  };
+  const std::vector<Row> rows = {
+      {"plain value", "/field-value", "abc", 200, "\r\nX-Echo: abc\r\n"},
+      {"tab inside", "/field-value", "a\tb", 200, "\r\nX-Echo: a\tb\r\n"},
+      {"obs-text", "/field-value", "caf\xc3\xa9", 200, "\r\nX-Echo: caf\xc3\xa9\r\n"},
+      {"empty value", "/field-value", "", 200, "\r\nX-Echo: \r\n"},
+      {"long value", "/field-value", std::string(100, 'v'), 200, "\r\nX-Echo: " + std::string(100, 'v') + "\r\n"},
+      {"CRLF smuggles a field", "/field-value", "a\r\nSet-Cookie: x=1", 500, ""},
+      {"CRLF CRLF ends the head", "/field-value", "a\r\n\r\nHTTP/1.1 200 OK", 500, ""},
+      {"bare LF", "/field-value", "a\nSet-Cookie: x=1", 500, ""},
+      {"bare CR", "/field-value", "a\rb", 500, ""},
+      {"CR in a long value", "/field-value", std::string(40, 'v') + "\r" + std::string(40, 'v'), 500, ""},
+      {"LF last", "/field-value", "abc\n", 500, ""},
+      {"NUL", "/field-value", std::string("a\0b", 3), 500, ""},
+      {"DEL", "/field-value", "a\x7f", 500, ""},
+      {"other control byte", "/field-value", "a\x01b", 500, ""},
+      {"leading space", "/field-value", " a", 500, ""},
+      {"trailing tab", "/field-value", "a\t", 500, ""},
+      {"token name", "/field-name", "X-Ok", 200, "\r\nX-Ok: 1\r\n"},
+      {"name with CRLF", "/field-name", "X\r\nSet-Cookie", 500, ""},
+      {"name with space", "/field-name", "X Y", 500, ""},
+      {"name with colon", "/field-name", "X:", 500, ""},
+      {"empty name", "/field-name", "", 500, ""},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.name);
+    MemoryPeer peer(limits(), service);
+    const std::string request = "POST " + row.path + " HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                std::to_string(row.body.size()) + "\r\n\r\n" + row.body;
+    peer.send(request + get("/hello"), 1);  // the next request is still answered
+    std::vector<ParsedResponse> list;
+    ASSERT_TRUE(split_responses(peer.output, list)) << peer.output;
+    ASSERT_EQ(list.size(), 2u) << peer.output;
+    EXPECT_EQ(list[0].status, row.status);
+    EXPECT_EQ(list[1].status, 200);
+    EXPECT_FALSE(peer.conn.finished());
+    EXPECT_EQ(peer.responders_in_use(), 0u);
+    if (row.status == 200) {
+      EXPECT_TRUE(list[0].has_field(row.field)) << list[0].head;
+      EXPECT_EQ(list[0].body, "ok");
+    } else {
+      EXPECT_FALSE(list[0].has_field("Set-Cookie")) << list[0].head;
+      EXPECT_FALSE(list[0].has_field("X-")) << list[0].head;
+      EXPECT_TRUE(list[0].body.starts_with("500 Internal Server Error: invalid header field ")) << list[0].body;
+    }
+  }
+}
+
 TEST_P(ConnectionTest, MethodNotAllowedCarriesAllow) {
   MemoryPeer peer(limits(), service);
   peer.send("PUT /hello HTTP/1.1\r\nHost: x\r\n\r\n", 1);

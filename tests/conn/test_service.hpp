@@ -1,6 +1,9 @@
 // A small Service for the connection's tests and fuzzer: GET /hello, GET
 // /n/{anything} (echoes the path), POST /echo (echoes the body, up to 1 KiB),
-// GET /big (a response larger than a responder -> 500), others 404/405.
+// GET /big (a response larger than a responder -> 500), POST /field-value and
+// POST /field-name (the body becomes the value of X-Echo, or the name of a
+// field: the head writer must refuse CR, LF and other bytes -> 500), others
+// 404/405.
 #pragma once
 
 #include <string_view>
@@ -17,7 +20,7 @@ public:
         return {&kGet, 0, http::Status::MethodNotAllowed};
       return {&kGet, 0, http::Status::None};
     }
-    if (req.path == "/echo") {
+    if (req.path == "/echo" || req.path == "/field-value" || req.path == "/field-name") {
       if (req.method != http::Method::Post) return {&kPost, 0, http::Status::MethodNotAllowed};
       return {&kPost, 1024, http::Status::None};
     }
@@ -39,6 +42,12 @@ public:
       for (int i = 0; i < 100; ++i) resp.body("0123456789012345678901234567890123456789012345678901234567890123");
     } else if (req.path == "/echo") {
       resp.body(req.body);
+    } else if (req.path == "/field-value") {
+      resp.header("X-Echo", req.body);
+      resp.body("ok");
+    } else if (req.path == "/field-name") {
+      resp.header(http::FieldName(req.body), "1");
+      resp.body("ok");
     } else {
       resp.body(req.path);
     }

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -213,6 +214,117 @@ TEST(Chunked, CompactAfterEveryByte) {
       auto body = dec.body(std::span<char>(buf.data(), have));
       EXPECT_EQ(std::string(body.data(), body.size()), row.body);
     }
+  }
+}
+
+// Streamed decoding (next(), the client's way): the same rows give the same
+// state, status, body (the pieces joined) and consumed count, fed whole,
+// split at every byte and one byte at a time; the input is never written.
+Outcome stream(const Row& row, size_t piece) {
+  const std::string input = row.input;
+  ChunkedDecoder dec(limits_for(row.lim));
+  Outcome o;
+  std::string pending;
+  size_t total = 0;
+  const size_t step = piece == 0 ? std::max<size_t>(input.size(), 1) : piece;
+  for (size_t at = 0; at <= input.size(); at += step) {
+    pending.append(input, at, step);
+    for (int guard = 0; guard < 100000; ++guard) {
+      const ChunkedPiece p = dec.next(pending);
+      o.body.append(p.data.data(), p.data.size());
+      o.res = {p.state, p.error, 0};
+      if (p.state == ChunkedState::Failed) return o;
+      EXPECT_LE(p.consumed, pending.size());
+      pending.erase(0, p.consumed);
+      total += p.consumed;
+      if (p.state == ChunkedState::Done || (p.data.empty() && pending.empty())) break;
+    }
+    if (o.res.state == ChunkedState::Done) break;
+  }
+  o.res.consumed = total;
+  EXPECT_EQ(dec.consumed(), total);
+  EXPECT_EQ(dec.decoded_size(), o.body.size());
+  return o;
+}
+
+TEST(Chunked, RowsStreamed) {
+  for (const Row& row : rows()) {
+    for (size_t piece : {size_t{0}, size_t{1}, size_t{2}, size_t{5}}) {
+      const Outcome o = stream(row, piece);
+      check(row, o, "streamed in pieces of " + std::to_string(piece));
+    }
+    for (size_t k = 0; k <= row.input.size(); ++k) {
+      // Two pieces: [0, k) then the rest.
+      const std::string input = row.input;
+      ChunkedDecoder dec(limits_for(row.lim));
+      std::string pending = input.substr(0, k), body;
+      ChunkedPiece p;
+      size_t total = 0;
+      bool second = false;
+      for (int guard = 0; guard < 100000; ++guard) {
+        p = dec.next(pending);
+        body.append(p.data.data(), p.data.size());
+        if (p.state != ChunkedState::NeedMore) break;
+        pending.erase(0, p.consumed);
+        total += p.consumed;
+        if (p.data.empty() && pending.empty()) {
+          if (second) break;
+          pending = input.substr(k);
+          second = true;
+        }
+      }
+      if (p.state == ChunkedState::Done) total += p.consumed;
+      check(row, {{p.state, p.error, total}, body}, "streamed, split at " + std::to_string(k));
+    }
+  }
+}
+
+TEST(Chunked, StreamedPiecesAreViewsIntoTheInput) {
+  ChunkedDecoder dec;
+  const std::string in = "5\r\nhello\r\n3;x=1\r\nabc\r\n0\r\nT: v\r\n\r\nNEXT";
+  std::string_view rest = in;
+  ChunkedPiece p = dec.next(rest);
+  EXPECT_EQ(p.state, ChunkedState::NeedMore);
+  EXPECT_EQ(p.data, "hello");
+  EXPECT_EQ(p.data.data(), in.data() + 3);
+  EXPECT_EQ(p.consumed, 8u);
+  rest.remove_prefix(p.consumed);
+  p = dec.next(rest);
+  EXPECT_EQ(p.data, "abc");
+  EXPECT_EQ(p.consumed, 12u);
+  rest.remove_prefix(p.consumed);
+  p = dec.next(rest);
+  EXPECT_EQ(p.state, ChunkedState::Done);
+  EXPECT_TRUE(p.data.empty());
+  rest.remove_prefix(p.consumed);
+  EXPECT_EQ(rest, "NEXT");
+  EXPECT_EQ(dec.decoded_size(), 8u);
+  EXPECT_EQ(dec.next(rest).consumed, 0u);  // settled
+}
+
+// Which failures are about size rather than grammar (a client's "too large").
+TEST(Chunked, FailedOnSizeRows) {
+  struct R { const char* input; Lim lim; Status status; bool size; };
+  const std::vector<R> rows = {
+      {"00000000000000005\r\n", Big, S400, true},  // 17 digits
+      {"8000000000000001\r\n", Big, S400, true},   // above 2^63
+      {"FFFFFFFFFFFFFFFF\r\n", Big, S400, true},
+      {"11\r\n", Small, S413, true},               // above max_body
+      {"5;aaaaaaaaaaaaaaaa\r\n", Small, S400, true},  // extensions above max_ext_bytes
+      {"0\r\nA: 1\r\nB: 2\r\nC: 3\r\n", Small, S431, true},
+      {"zz\r\n", Big, S400, false},
+      {"5x\r\n", Big, S400, false},
+      {"-5\r\n", Big, S400, false},
+      {"5;\x01\r\n", Big, S400, false},
+  };
+  for (const R& r : rows) {
+    SCOPED_TRACE(r.input);
+    ChunkedDecoder dec(limits_for(r.lim));
+    EXPECT_FALSE(dec.failed_on_size());
+    const ChunkedPiece p = dec.next(r.input);
+    ASSERT_EQ(p.state, ChunkedState::Failed);
+    EXPECT_EQ(p.error.status, r.status);
+    EXPECT_EQ(dec.failed_on_size(), r.size);
   }
 }
 

@@ -231,6 +231,88 @@ TEST(ResponseWriter, Rows) {
   }
 }
 
+// Status line last (the connection's way): fields first after a gap, the
+// status line then right before them; the head is one contiguous range.
+TEST(ResponseWriter, StatusLastRows) {
+  using Op = Error (*)(ResponseWriter&);
+  struct R { const char* name; size_t gap; std::vector<Op> ops; std::string_view want; bool ok; bool no_room = false; };
+  const std::vector<R> rows = {
+      {"fields then status",
+       64,
+       {[](ResponseWriter& w) { return w.header("Content-Type", "text/plain"); },
+        [](ResponseWriter& w) { return w.status_line(Status::NotFound); },
+        [](ResponseWriter& w) { return w.content_length(3); },
+        [](ResponseWriter& w) { return w.end(); }},
+       "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\n", true},
+      {"no fields", 64,
+       {[](ResponseWriter& w) { return w.status_line(Status::NoContent); },
+        [](ResponseWriter& w) { return w.end(); }},
+       "HTTP/1.1 204 No Content\r\n\r\n", true},
+      {"gap exactly the status line", 17,
+       {[](ResponseWriter& w) { return w.status_line(Status::Ok); },
+        [](ResponseWriter& w) { return w.end(); }},
+       "HTTP/1.1 200 OK\r\n\r\n", true},
+      {"gap one byte short", 16, {[](ResponseWriter& w) { return w.status_line(Status::Ok); }}, "", false, true},
+      {"end before the status line", 64,
+       {[](ResponseWriter& w) { return w.header("X", "a"); }, [](ResponseWriter& w) { return w.end(); }},
+       "X: a\r\n", false},
+      {"status line twice", 64,
+       {[](ResponseWriter& w) { return w.status_line(Status::Ok); },
+        [](ResponseWriter& w) { return w.status_line(Status::Ok); }},
+       "HTTP/1.1 200 OK\r\n", false},
+      {"CRLF in a value before the status", 64,
+       {[](ResponseWriter& w) { return w.header("X", "a\r\nSet-Cookie: 1"); },
+        [](ResponseWriter& w) { return w.status_line(Status::Ok); }},
+       "", false},
+      {"LF in a long value", 64,
+       {[](ResponseWriter& w) { return w.header("X", "0123456789abcdef\n0123456789"); }}, "", false},
+      {"DEL in a value of eight", 64,
+       {[](ResponseWriter& w) { return w.header("X", "abcdefg\x7f"); }}, "", false},
+      {"tab in a value of four", 64,
+       {[](ResponseWriter& w) { return w.header("X", "a\tbc"); }}, "X: a\tbc\r\n", true},
+      {"custom reason with LF", 64,
+       {[](ResponseWriter& w) { return w.status_line(200, "O\nK"); }}, "", false},
+      {"runtime name not a token", 64,
+       {[](ResponseWriter& w) { return w.header(FieldName(std::string_view("A\r\nB")), "1"); }}, "", false},
+  };
+  for (const R& r : rows) {
+    SCOPED_TRACE(r.name);
+    char buf[256];
+    ResponseWriter w = ResponseWriter::status_last(buf, r.gap);
+    Error last;
+    for (Op op : r.ops) last = op(w);
+    EXPECT_EQ(!last, r.ok) << last.reason;
+    EXPECT_EQ(w.out_of_room(), r.no_room);
+    EXPECT_EQ(w.view(), r.want);
+    EXPECT_EQ(w.view().data(), buf + w.start());
+  }
+}
+
+// reserve(n) keeps n bytes free for later fields; a field that would take
+// them is refused as too large, and reserve(0) gives them back.
+TEST(ResponseWriter, Reserve) {
+  char buf[64];
+  ResponseWriter w = ResponseWriter::status_last(buf, 20);
+  w.reserve(29);
+  EXPECT_FALSE(w.header("A", "0123456789"));  // 15 bytes: 35 used, 29 free
+  EXPECT_TRUE(w.header("B", "1"));            // 6 more would leave 23 < 29
+  EXPECT_TRUE(w.out_of_room());
+  w.reset();
+  EXPECT_FALSE(w.error());
+  EXPECT_FALSE(w.header("A", "0123456789"));
+  w.reserve(0);
+  EXPECT_FALSE(w.header("B", "1"));
+  EXPECT_FALSE(w.status_line(Status::Ok));
+  EXPECT_FALSE(w.end());
+  EXPECT_EQ(w.view(), "HTTP/1.1 200 OK\r\nA: 0123456789\r\nB: 1\r\n\r\n");
+}
+
+// Literal names are checked when compiled; runtime ones when made.
+static_assert(FieldName("Content-Type").token());
+static_assert(!FieldName("Content Type").token());
+static_assert(!FieldName("").token());
+static_assert(!FieldName(std::string_view("X\r\n")).token());
+
 TEST(ResponseWriter, Reset) {
   char buf[8];
   ResponseWriter w(buf);
