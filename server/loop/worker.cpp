@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "http/response_writer.hpp"
+
 namespace hs::net {
 
 namespace {
@@ -337,20 +339,21 @@ void Worker::on_accept(uint32_t, int fd, const PeerIp& peer, bool over_limit) {
   }
 }
 
-// Every slot is taken: answer 429 straight from static bytes and close,
-// touching no pool (seed 002).
+// Every slot is taken: answer 429 from a head written on the stack and
+// static body bytes, then close, touching no pool (seed 002).
 void Worker::reject(int fd, const PeerIp& peer) {
-  static constexpr char kHead[] = "HTTP/1.1 429 Too Many Requests\r\nDate: ";
-  static constexpr char kTail[] =
-      "\r\nRetry-After: 1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 33\r\n"
-      "Connection: close\r\n\r\n";
   static constexpr char kBody[] = "429 Too Many Requests: try again\n";
-  static_assert(sizeof kBody - 1 == 33, "Content-Length above");
-  const std::string_view date = clock_.http_date();
-  const iovec iov[4] = {{const_cast<char*>(kHead), sizeof kHead - 1},
-                        {const_cast<char*>(date.data()), date.size()},
-                        {const_cast<char*>(kTail), sizeof kTail - 1},
-                        {const_cast<char*>(kBody), sizeof kBody - 1}};
+  char head[256];
+  http::ResponseWriter w(head);
+  w.status_line(http::Status::TooManyRequests);
+  w.date(clock_.http_date());
+  w.header("Retry-After", uint64_t{1});
+  w.header("Content-Type", "text/plain; charset=utf-8");
+  w.content_length(sizeof kBody - 1);
+  w.connection(false);
+  w.end();
+  const std::string_view h = w.view();  // complete: 256 bytes hold these fields
+  const iovec iov[2] = {{const_cast<char*>(h.data()), h.size()}, {const_cast<char*>(kBody), sizeof kBody - 1}};
   engine_->refuse(fd, iov);
   ++stats_.connections_rejected;
   stats_.count_status(429);
