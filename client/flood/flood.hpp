@@ -3,8 +3,9 @@
 // outcome (a status, reset, closed unanswered, timeout, connect error), holds
 // the connections the server kept for --hold seconds, and checks that the
 // server still answers a fresh request promptly, during the hold and after
-// the release. One epoll loop over fixed per-connection state (a framer and a
-// 2 KiB head buffer each, reserved once); response bodies are not kept.
+// the release. One loop on the server's I/O engine (epoll or io_uring, --io)
+// over fixed per-connection state (a framer and a 2 KiB head buffer each,
+// reserved once); response bodies are not kept.
 #pragma once
 
 #include <array>
@@ -25,6 +26,7 @@ struct FloodOptions {
   std::vector<int> expect{200, 429};
   double timeout = 5;          // seconds for every connection to be answered
   double fresh_timeout = 2;    // seconds for a fresh request to be answered ("promptly")
+  std::string io = "auto";     // the I/O engine: auto, epoll or uring
 };
 
 struct FloodReport {
@@ -48,7 +50,7 @@ struct FloodReport {
 };
 
 // Runs the flood against `url` (sizes already checked). Fails only on set-up
-// (descriptor limit, epoll): false with `why`.
+// (descriptor limit, the engine): false with `why`.
 bool flood(const Url& url, const FloodOptions& o, FloodReport& report, std::string& why);
 
 // Verdict: true when every outcome was an expected status and both fresh
