@@ -79,22 +79,10 @@ bool Loop::init(const LoopConfig& config, std::string& error) {
     return false;
   }
   const size_t n = config_.connections, depth = config_.depth;
-  engine_ = net::make_engine(config_.io);
-  lends_ = engine_->lends_buffers();
-  net::EngineConfig ec;
-  ec.channels = config_.connections;
-  if (lends_) {
-    const size_t buffers = std::clamp<size_t>(2 * n, kLentMin, kLentMax);
-    lent_.assign(buffers * kLentSize, 0);
-    ec.buffer_mem = lent_;
-    ec.buffer_size = kLentSize;
-  }
-  if (!arena_.reserve(engine_->arena_bytes(ec))) {
-    error = "out of memory for the engine's state";
+  if (!io_.init(config_.io, config_.connections, std::clamp<size_t>(2 * n, kLentMin, kLentMax), kLentSize, error))
     return false;
-  }
-  if (!engine_->init(ec, arena_, error)) return false;
-  for (uint32_t b = 0; lends_ && b < lent_.size() / kLentSize; ++b) engine_->give_buffer(b);
+  engine_ = io_.engine.get();
+  lends_ = io_.lends();
   conns_.resize(n);
   times_.assign(n * depth, 0);
   carry_.assign(n * kCarry, 0);
@@ -203,7 +191,7 @@ void Loop::connected(Conn& c, int64_t now) {
   ++counters_.connects;
   c.last_progress = now;
   if (config_.requests->head()) c.framer.expect_head_response();
-  if (lends_) arm_receive(c);
+  if (lends_) io_.arm_receive(c.index);
   if (interval_ns_ > 0) {
     while (c.in_flight + c.want + c.tokens < config_.depth) give_token(c);
     return;
@@ -295,11 +283,6 @@ bool Loop::take(Conn& c, char* buf, size_t n, bool counted_only, int64_t now, ui
   return true;
 }
 
-void Loop::arm_receive(Conn& c) {
-  std::span<char> none[2];
-  engine_->receive(c.index, none, 0);
-}
-
 void Loop::on_received(uint32_t channel, int64_t n, char* data, uint32_t buffer, bool more) {
   Conn* cp = live(channel);
   if (cp == nullptr) {
@@ -320,9 +303,9 @@ void Loop::on_received(uint32_t channel, int64_t n, char* data, uint32_t buffer,
     uint32_t completed = 0;
     const uint32_t gen = c.gen;
     const bool alive = take(c, at, static_cast<size_t>(n), false, now_, completed);
-    engine_->give_buffer(buffer);
+    if (buffer != net::kNoBuffer) engine_->give_buffer(buffer);
     if (!alive) return;
-    if (!more && c.live && c.gen == gen) arm_receive(c);
+    if (!more && c.live && c.gen == gen) io_.arm_receive(c.index);
     answered(c, completed, now_);
     return;
   }
@@ -330,7 +313,7 @@ void Loop::on_received(uint32_t channel, int64_t n, char* data, uint32_t buffer,
   if (n == 0) {
     on_eof(c, now_);
   } else if (n == -ENOBUFS) {
-    arm_receive(c);  // the ring ran dry this turn: it is full again by the next submit
+    io_.arm_receive(c.index);  // the ring ran dry this turn: it is full again by the next submit
   } else if (n != -ECANCELED) {
     fail(c, ErrorKind::reset, now_);
   }

@@ -37,7 +37,7 @@
 #include "client/bench/requests.hpp"
 #include "client/bench/stats.hpp"
 #include "client/common/response_framer.hpp"
-#include "core/startup_arena.hpp"
+#include "client/common/client_engine.hpp"
 #include "engine/engine.hpp"
 #include "sockets/address.hpp"
 
@@ -94,7 +94,6 @@ private:
   void open(Conn& c, int64_t now);
   void connected(Conn& c, int64_t now);
   void on_readable(Conn& c, int64_t& now);  // epoll: reads until drained (16 rounds at most)
-  void arm_receive(Conn& c);                             // io_uring: the multishot receive
   // Frames `n` bytes just received at buf + c.carry_len (the partial head
   // carried over copied before them); false when the connection ended.
   bool take(Conn& c, char* buf, size_t n, bool counted_only, int64_t now, uint32_t& completed);
@@ -117,15 +116,14 @@ private:
   int64_t due(uint64_t k) const;
 
   LoopConfig config_{};
-  core::StartupArena arena_;       // the engine's per-channel state
-  std::unique_ptr<net::Engine> engine_;
+  ClientEngine io_;
+  net::Engine* engine_ = nullptr;  // io_.engine
   bool lends_ = false;             // io_uring: bytes land in lent buffers
   int64_t now_ = 0;                // read at every wake-up and every received piece
   std::vector<Conn> conns_;
   std::vector<int64_t> times_;     // depth send (or due) times per connection
   std::vector<char> carry_;        // a partial response head per connection
   std::vector<char> buffer_;       // epoll: the read buffer; io_uring: a carried head joined with a piece
-  std::vector<char> lent_;         // io_uring: the buffers lent to the engine
   std::vector<uint32_t> tokens_;   // rate mode: free request slots, as connection indices (a ring)
   size_t token_head_ = 0, token_count_ = 0;
   std::vector<uint32_t> dirty_;    // rate mode: connections given requests this round

@@ -14,6 +14,7 @@
 #include "client/bench/options.hpp"
 #include "client/bench/report.hpp"
 #include "client/bench/runner.hpp"
+#include "client/common/client_engine.hpp"
 #include "client/common/url.hpp"
 
 namespace hs::client::bench {
@@ -71,13 +72,11 @@ int run(const Options& o) {
   for (const std::string& m : o.compaction)
     if (m != "memmove" && m != "readv") return usage("--compaction must be memmove or readv");
 
-  net::IoChoice io_choice;
-  if (!net::parse_io_choice(o.io, io_choice)) return usage("--io must be auto, epoll or uring");
   net::IoKind io = net::IoKind::Epoll;
-  std::string io_why, io_error;
-  if (!net::choose_io(io_choice, io, io_why, io_error)) {
+  std::string io_error;
+  if (const int rc = resolve_io(o.io, io, io_error); rc != 0) {
     std::fprintf(stderr, "homeserve bench: %s\n", io_error.c_str());
-    return 1;
+    return rc;
   }
 
   struct sigaction sa{};

@@ -12,7 +12,7 @@
 #include "client/common/fd_limit.hpp"
 #include "client/common/response_framer.hpp"
 #include "client/common/socket_io.hpp"
-#include "core/startup_arena.hpp"
+#include "client/common/client_engine.hpp"
 #include "engine/engine.hpp"
 
 namespace hs::client {
@@ -88,7 +88,8 @@ public:
     // once its requests are), then a fresh request must be answered (a 429
     // while the server notices the closes is retried until --fresh-timeout).
     for (uint32_t i = 0; i < conns_.size(); ++i) close(i);
-    engine_.reset();
+    io_.engine.reset();
+    engine_ = nullptr;
     conns_.clear();
     const Deadline fresh = Deadline::after_seconds(o_.fresh_timeout);
     for (uint32_t t = 0; t < 1000; ++t) {
@@ -103,31 +104,12 @@ public:
 
 private:
   bool start_engine(uint32_t channels, std::string& why) {
-    net::IoChoice choice;
-    if (!net::parse_io_choice(o_.io, choice)) {
-      why = "--io must be auto, epoll or uring";
-      return false;
-    }
     net::IoKind kind;
-    std::string fallback;
-    if (!net::choose_io(choice, kind, fallback, why)) return false;
-    engine_ = net::make_engine(kind);
-    lends_ = engine_->lends_buffers();
-    net::EngineConfig ec;
-    ec.channels = channels;
-    if (lends_) {
-      lent_.assign(std::clamp<size_t>(channels, kLentMin, kLentMax) * kScratch, 0);
-      ec.buffer_mem = lent_;
-      ec.buffer_size = kScratch;
-    } else {
-      scratch_.assign(kScratch, 0);
-    }
-    if (!arena_.reserve(engine_->arena_bytes(ec))) {
-      why = "out of memory for the engine's state";
-      return false;
-    }
-    if (!engine_->init(ec, arena_, why)) return false;
-    for (uint32_t b = 0; lends_ && b < lent_.size() / kScratch; ++b) engine_->give_buffer(b);
+    if (resolve_io(o_.io, kind, why) != 0) return false;
+    if (!io_.init(kind, channels, std::clamp<size_t>(channels, kLentMin, kLentMax), kScratch, why)) return false;
+    engine_ = io_.engine.get();
+    lends_ = io_.lends();
+    if (!lends_) scratch_.assign(kScratch, 0);
     return true;
   }
 
@@ -169,11 +151,6 @@ private:
 
   bool waiting(const Conn& c) const { return c.phase == Phase::sending || c.phase == Phase::reading; }
 
-  void arm_receive(uint32_t i) {
-    std::span<char> none[2];
-    engine_->receive(i, none, 0);
-  }
-
   // EngineSink
   void on_wake() override {}
   void on_accept(uint32_t, int fd, const net::PeerIp&, bool) override { ::close(fd); }
@@ -189,7 +166,7 @@ private:
       return;
     }
     c.phase = Phase::sending;
-    if (lends_) arm_receive(i);
+    if (lends_) io_.arm_receive(i);
     send_request(i);
   }
 
@@ -238,7 +215,7 @@ private:
     if (buffer != net::kNoBuffer) engine_->give_buffer(buffer);
     // An open connection keeps its receive armed (a kept one, to see its
     // close); an empty ring is full again by the next submit.
-    if (conns_[i].open && (!more || n == -ENOBUFS)) arm_receive(i);
+    if (conns_[i].open && (!more || n == -ENOBUFS)) io_.arm_receive(i);
   }
 
   // `n` bytes at data, the peer's close (0) or -errno, in any phase. False
@@ -329,10 +306,9 @@ private:
   const Url& url_;
   const FloodOptions& o_;
   FloodReport& r_;
-  core::StartupArena arena_;  // the engine's per-channel state
-  std::unique_ptr<net::Engine> engine_;
+  ClientEngine io_;
+  net::Engine* engine_ = nullptr;  // io_.engine
   bool lends_ = false;
-  std::vector<char> lent_;     // io_uring: the buffers lent to the engine
   std::vector<char> scratch_;  // epoll: where a read lands
   std::string request_;
   std::vector<Conn> conns_;
@@ -393,8 +369,12 @@ int run_flood(const FloodOptions& o, std::FILE* out, std::FILE* err) {
     std::fprintf(err, "flood: --expect needs at least one status\n");
     return 2;
   }
-  FloodReport r;
   std::string why;
+  if (net::IoKind kind; resolve_io(o.io, kind, why) == 2) {
+    std::fprintf(err, "flood: %s\n", why.c_str());
+    return 2;
+  }
+  FloodReport r;
   if (!flood(url, o, r, why)) {
     std::fprintf(err, "flood: %s\n", why.c_str());
     return 1;

@@ -203,6 +203,7 @@ TEST(ToolsUsage, BadCommandLinesExit2WithOneLine) {
       {{"pipeline", "http://127.0.0.1:1/", "-n", "3", "--bad-at", "4"}, "--bad-at must be at most -n"},
       {{"flood", "http://example.com/"}, "numeric"},
       {{"flood", "http://127.0.0.1:1/", "--connections", "0"}, "--connections must be"},
+      {{"flood", "http://127.0.0.1:1/", "--io", "select"}, "--io must be auto, epoll or uring"},
       {{"probe", "ftp://127.0.0.1/"}, "only http://"},
       {{"probe", "http://127.0.0.1:1/", "--only", "nope"}, "unknown check 'nope'"},
       {{"probe", "http://127.0.0.1:1/", "--buffer-size", "lots"}, ""},
