@@ -24,6 +24,7 @@ constexpr size_t kHeadBuffer = 2048;
 constexpr size_t kScratch = 16 * 1024;           // epoll: a read; io_uring: one lent buffer
 constexpr size_t kLentMin = 64, kLentMax = 1024;  // io_uring: lent buffers, one per connection within these
 constexpr int kReadRounds = 64;
+constexpr int64_t kStopCheck = 200'000'000;      // the hold looks at the stop flag this often (ns)
 
 enum class Phase : uint8_t { connecting, sending, reading, kept, done };
 
@@ -55,7 +56,7 @@ public:
     const uint64_t n = o_.connections;
     if (!ensure_fd_limit(n + 64, why)) return false;
     if (!start_engine(static_cast<uint32_t>(n), why)) return false;
-    request_ = make_request("GET", url_.target, url_.host);
+    request_ = o_.request.empty() ? make_request("GET", url_.target, url_.host) : o_.request;
     conns_.resize(n);
     heads_.resize(n * kHeadBuffer);
     r_.connections = n;
@@ -76,10 +77,12 @@ public:
     r_.answer_ms = ms_since(start);
 
     // Hold: keep what the server kept; notice what it closes.
+    if (o_.on_hold) o_.on_hold(r_);
     const Deadline hold_end = Deadline::after_seconds(o_.hold);
-    r_.during_hold = fetch(url_, request_, Deadline::after_seconds(o_.fresh_timeout), 1 << 20);
-    for (size_t guard = 0; guard < 100'000'000 && !hold_end.passed(); ++guard) {
-      if (engine_->wait(*this, ns_left(hold_end)) < 0) break;
+    if (o_.fresh_checks) r_.during_hold = fetch(url_, request_, Deadline::after_seconds(o_.fresh_timeout), 1 << 20);
+    for (size_t guard = 0; guard < 100'000'000 && !hold_end.passed() && kept_open_ > 0; ++guard) {
+      if (o_.stop != nullptr && o_.stop->load()) break;
+      if (engine_->wait(*this, std::min<int64_t>(ns_left(hold_end), kStopCheck)) < 0) break;
     }
     for (Conn& c : conns_)
       if (c.phase == Phase::kept) ++r_.kept_after_hold;
@@ -92,7 +95,7 @@ public:
     engine_ = nullptr;
     conns_.clear();
     const Deadline fresh = Deadline::after_seconds(o_.fresh_timeout);
-    for (uint32_t t = 0; t < 1000; ++t) {
+    for (uint32_t t = 0; t < 1000 && o_.fresh_checks; ++t) {
       r_.after_release_tries = t + 1;
       r_.after_release = fetch(url_, request_, fresh, 1 << 20);
       const bool retry = r_.after_release.outcome != ReadOutcome::response || r_.after_release.status == 429;
@@ -225,6 +228,7 @@ private:
     if (c.phase == Phase::kept) {  // a kept connection: bytes are ignored; its end is noticed
       if (n > 0 || n == -ENOBUFS || n == -ECANCELED) return true;
       c.phase = Phase::done;
+      --kept_open_;
       close(i);
       return false;
     }
@@ -276,6 +280,7 @@ private:
           } else {
             c.phase = Phase::kept;
             ++r_.kept;
+            ++kept_open_;
             --unsettled_;
           }
           return true;
@@ -314,6 +319,7 @@ private:
   std::vector<Conn> conns_;
   std::vector<char> heads_;
   uint64_t unsettled_ = 0;
+  uint64_t kept_open_ = 0;  // kept, and not closed by the server since
 };
 
 }  // namespace

@@ -3,13 +3,15 @@
 // outcome (a status, reset, closed unanswered, timeout, connect error), holds
 // the connections the server kept for --hold seconds, and checks that the
 // server still answers a fresh request promptly, during the hold and after
-// the release. One loop on the server's I/O engine (epoll or io_uring, --io)
+// the release (the hold ends early once the server closed them all). One loop on the server's I/O engine (epoll or io_uring, --io)
 // over fixed per-connection state (a framer and a 2 KiB head buffer each,
 // reserved once); response bodies are not kept.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -19,6 +21,8 @@
 
 namespace hs::client {
 
+struct FloodReport;
+
 struct FloodOptions {
   std::string url;
   uint64_t connections = 100;
@@ -27,6 +31,11 @@ struct FloodOptions {
   double timeout = 5;          // seconds for every connection to be answered
   double fresh_timeout = 2;    // seconds for a fresh request to be answered ("promptly")
   std::string io = "auto";     // the I/O engine: auto, epoll or uring
+  // For `bench --hold-idle`, which holds its connections with this loop:
+  std::string request;                              // sent on each connection (empty: a GET of the URL)
+  bool fresh_checks = true;                         // the fresh requests during the hold and after the release
+  const std::atomic<bool>* stop = nullptr;          // ends the hold early (SIGINT)
+  std::function<void(const FloodReport&)> on_hold;  // once every connection settled, before the hold
 };
 
 struct FloodReport {
