@@ -3,9 +3,10 @@
 // outcome (a status, reset, closed unanswered, timeout, connect error), holds
 // the connections the server kept for --hold seconds, and checks that the
 // server still answers a fresh request promptly, during the hold and after
-// the release (the hold ends early once the server closed them all). One loop on the server's I/O engine (epoll or io_uring, --io)
-// over fixed per-connection state (a framer and a 2 KiB head buffer each,
-// reserved once); response bodies are not kept.
+// the release (the hold ends early once the server closed them all). One
+// loop on the server's I/O engine (epoll or io_uring, --io) over fixed
+// per-connection state (a framer and a 2 KiB head buffer each, reserved
+// once); response bodies are not kept.
 #pragma once
 
 #include <array>
