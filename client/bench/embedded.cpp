@@ -70,7 +70,7 @@ private:
 
 }  // namespace
 
-int run_embedded(const Options& o, int64_t scenario_ns) {
+int run_embedded(const Options& o, int64_t scenario_ns, net::IoKind io) {
   TempDocroot docroot;
   if (!docroot.create()) {
     std::fprintf(stderr, "homeserve bench: cannot create a temporary docroot in /tmp\n");
@@ -103,6 +103,7 @@ int run_embedded(const Options& o, int64_t scenario_ns) {
       spec.requests = &requests;
       spec.connections = o.connections ? o.connections : s.connections;
       spec.threads = o.threads;
+      spec.io = io;
       spec.depth = s.depth;
       spec.duration_ns = scenario_ns;
       Row row{&s, mode, Result{}, 0, 0};

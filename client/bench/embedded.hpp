@@ -6,10 +6,13 @@
 // per response.
 #pragma once
 
+#include <cstdint>
+
 #include "client/bench/options.hpp"
+#include "engine/engine.hpp"
 
 namespace hs::client::bench {
 
-int run_embedded(const Options& options, int64_t scenario_ns);
+int run_embedded(const Options& options, int64_t scenario_ns, net::IoKind io);
 
 }  // namespace hs::client::bench

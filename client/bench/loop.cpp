@@ -1,15 +1,14 @@
 #include "client/bench/loop.hpp"
 
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+
+#include "client/common/socket_io.hpp"
 
 namespace hs::client::bench {
 
@@ -19,21 +18,11 @@ constexpr size_t kCarry = 8 * 1024;                // a response head split over
 constexpr int64_t kHousekeeping = 100'000'000;     // timeouts checked every 100 ms
 constexpr int64_t kRetryDelay = 10'000'000;        // before reconnecting after a connect error
 constexpr int kReadRounds = 16;                    // reads per readable event before yielding
-constexpr size_t kMaxEvents = 256;
+constexpr size_t kLentSize = 16 * 1024;           // io_uring: one lent receive buffer
+constexpr size_t kLentMin = 64, kLentMax = 2048;  // io_uring: lent buffers, 2 per connection within these
 constexpr uint64_t kDiscardFrom = 64 * 1024;      // body bytes left from which recv(MSG_TRUNC) drops them uncopied
 constexpr uint64_t kDiscardMax = uint64_t{1} << 30;
 using Event = ResponseFramer::Event;
-
-int epoll_wait_ns(int ep, epoll_event* events, int n, int64_t timeout_ns) {
-  static std::atomic<bool> no_pwait2{false};
-  if (!no_pwait2.load(std::memory_order_relaxed)) {
-    timespec ts{static_cast<time_t>(timeout_ns / 1'000'000'000), static_cast<long>(timeout_ns % 1'000'000'000)};
-    const int r = ::epoll_pwait2(ep, events, n, &ts, nullptr);
-    if (r >= 0 || errno != ENOSYS) return r;
-    no_pwait2.store(true, std::memory_order_relaxed);  // an old kernel or valgrind: millisecond timeouts
-  }
-  return ::epoll_wait(ep, events, n, static_cast<int>((timeout_ns + 999'999) / 1'000'000));
-}
 
 }  // namespace
 
@@ -55,10 +44,11 @@ const char* to_string(ErrorKind kind) {
 }
 
 struct Loop::Conn {
-  int fd = -1;
   uint32_t gen = 0;
-  uint32_t index = 0;
+  uint32_t index = 0;        // its channel
+  bool live = false;         // the channel is open (connecting or connected)
   bool connecting = false;
+  bool can_write = false;    // epoll: room seen; io_uring: no send in flight
   bool close_after = false;  // the last response said Connection: close
   bool dirty = false;        // rate mode: in dirty_
   ResponseFramer framer;
@@ -79,11 +69,7 @@ struct Loop::Conn {
 
 Loop::Loop() = default;
 
-Loop::~Loop() {
-  for (Conn& c : conns_)
-    if (c.fd >= 0) ::close(c.fd);
-  if (epoll_ >= 0) ::close(epoll_);
-}
+Loop::~Loop() = default;  // the engine closes what is still open
 
 bool Loop::init(const LoopConfig& config, std::string& error) {
   config_ = config;
@@ -92,17 +78,15 @@ bool Loop::init(const LoopConfig& config, std::string& error) {
     error = "no connections";
     return false;
   }
-  epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
-  if (epoll_ < 0) {
-    error = std::string("epoll_create1: ") + std::strerror(errno);
-    return false;
-  }
   const size_t n = config_.connections, depth = config_.depth;
+  if (!io_.init(config_.io, config_.connections, std::clamp<size_t>(2 * n, kLentMin, kLentMax), kLentSize, error))
+    return false;
+  engine_ = io_.engine.get();
+  lends_ = io_.lends();
   conns_.resize(n);
   times_.assign(n * depth, 0);
   carry_.assign(n * kCarry, 0);
-  buffer_.assign(std::max<size_t>(config_.read_buffer, 2 * kCarry), 0);
-  events_.resize(std::min(kMaxEvents, n + 1));
+  buffer_.assign(lends_ ? kCarry + kLentSize : std::max<size_t>(config_.read_buffer, 2 * kCarry), 0);
   tokens_.assign(n * depth, 0);
   dirty_.reserve(n);
   again_.reserve(n * 2 + 1);
@@ -126,12 +110,13 @@ bool Loop::init(const LoopConfig& config, std::string& error) {
 int64_t Loop::due(uint64_t k) const { return start_ns_ + static_cast<int64_t>(static_cast<double>(k) * interval_ns_); }
 
 void Loop::run() {
-  int64_t now = now_ns();
-  start_ns_ = now;
-  next_housekeeping_ = now + kHousekeeping;
-  for (Conn& c : conns_) open(c, now);
+  now_ = now_ns();
+  start_ns_ = now_;
+  next_housekeeping_ = now_ + kHousekeeping;
+  for (Conn& c : conns_) open(c, now_);
   for (;;) {
-    now = now_ns();
+    now_ = now_ns();
+    const int64_t now = now_;
     if (now >= config_.deadline_ns || finished()) break;
     if (config_.stop != nullptr && config_.stop->load(std::memory_order_relaxed)) break;
     if (now >= next_housekeeping_) housekeeping(now);
@@ -139,16 +124,7 @@ void Loop::run() {
     int64_t wake = std::min(config_.deadline_ns, next_housekeeping_);
     if (interval_ns_ > 0 && sending() && token_count_ > 0) wake = std::min(wake, due(scheduled_));
     if (!again_.empty()) wake = now;
-    const int n = epoll_wait_ns(epoll_, events_.data(), static_cast<int>(events_.size()), std::max<int64_t>(0, wake - now));
-    if (n > 0) {
-      now = now_ns();
-      for (int i = 0; i < n; ++i) {
-        const uint64_t data = events_[i].data.u64;
-        Conn& c = conns_[static_cast<uint32_t>(data)];
-        if (c.fd < 0 || c.gen != static_cast<uint32_t>(data >> 32)) continue;  // closed since
-        on_event(c, events_[i].events, now);
-      }
-    }
+    if (engine_->wait(*this, std::max<int64_t>(0, wake - now)) < 0) break;  // the engine failed: end the run
     // Connections that stopped reading at kReadRounds with bytes left: their
     // edge is spent, so they are read again here (fairness without stalls).
     if (!again_.empty()) {
@@ -156,7 +132,7 @@ void Loop::run() {
       again_.clear();
       for (uint64_t data : again_now_) {
         Conn& c = conns_[static_cast<uint32_t>(data)];
-        if (c.fd >= 0 && c.gen == static_cast<uint32_t>(data >> 32)) on_readable(c, now, true);
+        if (c.live && c.gen == static_cast<uint32_t>(data >> 32)) on_readable(c, now_);
       }
       again_now_.clear();
     }
@@ -165,48 +141,57 @@ void Loop::run() {
   }
   stopping_ = true;
   for (Conn& c : conns_) {
-    if (c.fd >= 0) ::close(c.fd);
-    c.fd = -1;
+    if (c.live) engine_->close(c.index);
+    c.live = false;
   }
   progress_.responses.store(counters_.responses, std::memory_order_relaxed);
   progress_.errors.store(counters_.error_total(), std::memory_order_relaxed);
   progress_.done.store(true, std::memory_order_release);
 }
 
+void Loop::on_wake() { now_ = now_ns(); }
+
+void Loop::on_accept(uint32_t, int fd, const net::PeerIp&, bool) { ::close(fd); }  // a client listens on nothing
+
+Loop::Conn* Loop::live(uint32_t channel) {
+  if (channel >= conns_.size() || !conns_[channel].live) return nullptr;
+  return &conns_[channel];
+}
+
 void Loop::open(Conn& c, int64_t now) {
   c.retry_at = 0;
-  const int fd = ::socket(config_.address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
+  net::Fd fd = tcp_socket(config_.address);
+  if (!fd) {
     fail(c, ErrorKind::connect, now);
     return;
   }
-  const int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  const int rc = ::connect(fd, config_.address.sa(), config_.address.length);
-  if (rc != 0 && errno != EINPROGRESS) {
-    ::close(fd);
-    fail(c, ErrorKind::connect, now);
+  if (engine_->connect(c.index, c.gen, fd.get(), config_.address) != 0) {
+    fail(c, ErrorKind::connect, now);  // refused at once; `fd` closes here
     return;
   }
-  epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-  ev.data.u64 = (uint64_t{c.gen} << 32) | c.index;
-  if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) != 0) {
-    ::close(fd);
-    fail(c, ErrorKind::connect, now);
-    return;
-  }
-  c.fd = fd;
+  fd.release();  // the engine's now
+  c.live = true;
   c.last_progress = now;
   c.connecting = true;
-  if (rc == 0) connected(c, now);
+}
+
+void Loop::on_connected(uint32_t channel, int result) {
+  Conn* c = live(channel);
+  if (c == nullptr || !c->connecting) return;
+  if (result != 0) {
+    fail(*c, ErrorKind::connect, now_);
+    return;
+  }
+  connected(*c, now_);
 }
 
 void Loop::connected(Conn& c, int64_t now) {
   c.connecting = false;
+  c.can_write = true;
   ++counters_.connects;
   c.last_progress = now;
   if (config_.requests->head()) c.framer.expect_head_response();
+  if (lends_) io_.arm_receive(c.index);
   if (interval_ns_ > 0) {
     while (c.in_flight + c.want + c.tokens < config_.depth) give_token(c);
     return;
@@ -215,28 +200,22 @@ void Loop::connected(Conn& c, int64_t now) {
   flush(c, now);
 }
 
-void Loop::on_event(Conn& c, uint32_t events, int64_t now) {
+void Loop::on_ready(uint32_t channel, bool readable, bool writable, bool) {
+  Conn* cp = live(channel);
+  if (cp == nullptr || cp->connecting) return;
+  Conn& c = *cp;
   const uint32_t gen = c.gen;
-  if (c.connecting) {
-    int err = 0;
-    socklen_t len = sizeof err;
-    if (::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
-    if (err != 0) {
-      fail(c, ErrorKind::connect, now);
-      return;
-    }
-    if ((events & EPOLLOUT) == 0) return;
-    connected(c, now);
-    return;
+  if (readable) {
+    on_readable(c, now_);
+    if (!c.live || c.gen != gen) return;
   }
-  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-    on_readable(c, now, (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
-    if (c.fd < 0 || c.gen != gen) return;
+  if (writable) {
+    c.can_write = true;
+    if (c.out_left > 0) flush(c, now_);
   }
-  if ((events & EPOLLOUT) && c.out_left > 0) flush(c, now);
 }
 
-void Loop::on_readable(Conn& c, int64_t& now, bool hangup) {
+void Loop::on_readable(Conn& c, int64_t& now) {
   uint32_t completed = 0;
   char* const buf = buffer_.data();
   const size_t cap = buffer_.size();
@@ -246,51 +225,112 @@ void Loop::on_readable(Conn& c, int64_t& now, bool hangup) {
     // Inside a long Content-Length body the bytes only need counting: the
     // kernel drops them without copying (TCP's MSG_TRUNC), never past the body.
     const bool discard = c.body_left >= kDiscardFrom && have == 0;
-    const size_t ask = discard ? static_cast<size_t>(std::min(c.body_left, kDiscardMax)) : cap - have;
     if (have > 0) std::memcpy(buf, c.carry, have);
-    const ssize_t n = discard ? ::recv(c.fd, nullptr, ask, MSG_TRUNC) : ::read(c.fd, buf + have, ask);
-    if (n > 0) {
+    std::span<char> space[2] = {{buf + have, cap - have}, {}};
+    const net::IoResult r = discard ? engine_->skip_input(c.index, static_cast<size_t>(std::min(c.body_left, kDiscardMax)))
+                                    : engine_->receive(c.index, space, 1);
+    if (r.pending()) break;
+    if (r.n > 0) {
       now = now_ns();
-      counters_.bytes += static_cast<uint64_t>(n);
-      c.last_progress = now;
-      size_t total = have + static_cast<size_t>(n);
-      if (discard) {  // the framer counts body bytes without reading them: feed it buffer-sized views
-        for (size_t k; total > cap; total -= k) {
-          k = cap;
-          if (frame(c, buf, k, now, completed) == SIZE_MAX) return;
-        }
-      }
-      const size_t left = frame(c, buf, total, now, completed);
-      if (left == SIZE_MAX) return;  // failed: closed (and maybe opened again)
-      if (c.close_after) {
-        close(c, now, false);
-        return;
-      }
-      if (left > kCarry) {
-        fail(c, ErrorKind::framing, now);
-        return;
-      }
-      if (left > 0) std::memcpy(c.carry, buf + total - left, left);
-      c.carry_len = static_cast<uint32_t>(left);
+      if (!take(c, buf, static_cast<size_t>(r.n), discard, now, completed)) return;
       // A short read drained the socket: a later byte or FIN is a new edge. A FIN
-      // that came with this data (hangup) is read now: no edge will follow.
-      if (static_cast<size_t>(n) < ask && !hangup) break;
+      // that came with this data is read now: no edge will follow (the engine
+      // does not call that read short).
+      if (r.drained) break;
       continue;
     }
-    if (n == 0) {
+    if (r.n == 0) {
       on_eof(c, now);
       return;
     }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN) break;
     fail(c, ErrorKind::reset, now);
     return;
   }
   if (round == kReadRounds) again_.push_back((uint64_t{c.gen} << 32) | c.index);  // more to read; no new edge
+  answered(c, completed, now);
+}
+
+void Loop::answered(Conn& c, uint32_t completed, int64_t now) {
   if (completed > 0 && interval_ns_ == 0) {
     top_up(c, completed);
     flush(c, now);
   }
+}
+
+bool Loop::take(Conn& c, char* buf, size_t n, bool counted_only, int64_t now, uint32_t& completed) {
+  const size_t cap = buffer_.size();
+  counters_.bytes += n;
+  c.last_progress = now;
+  size_t total = c.carry_len + n;
+  if (counted_only) {  // the framer counts body bytes without reading them: feed it buffer-sized views
+    for (size_t k; total > cap; total -= k) {
+      k = cap;
+      if (frame(c, buf, k, now, completed) == SIZE_MAX) return false;
+    }
+  }
+  const size_t left = frame(c, buf, total, now, completed);
+  if (left == SIZE_MAX) return false;  // failed: closed (and maybe opened again)
+  if (c.close_after) {
+    close(c, now, false);
+    return false;
+  }
+  if (left > kCarry) {
+    fail(c, ErrorKind::framing, now);
+    return false;
+  }
+  if (left > 0) std::memmove(c.carry, buf + total - left, left);
+  c.carry_len = static_cast<uint32_t>(left);
+  return true;
+}
+
+void Loop::on_received(uint32_t channel, int64_t n, char* data, uint32_t buffer, bool more) {
+  Conn* cp = live(channel);
+  if (cp == nullptr) {
+    if (buffer != net::kNoBuffer) engine_->give_buffer(buffer);
+    return;
+  }
+  Conn& c = *cp;
+  if (n > 0) {
+    now_ = now_ns();
+    // A partial head carried over goes in front of the piece; otherwise the
+    // piece is framed where it landed.
+    char* at = data;
+    if (c.carry_len > 0) {
+      std::memcpy(buffer_.data(), c.carry, c.carry_len);
+      std::memcpy(buffer_.data() + c.carry_len, data, static_cast<size_t>(n));
+      at = buffer_.data();
+    }
+    uint32_t completed = 0;
+    const uint32_t gen = c.gen;
+    const bool alive = take(c, at, static_cast<size_t>(n), false, now_, completed);
+    if (buffer != net::kNoBuffer) engine_->give_buffer(buffer);
+    if (!alive) return;
+    if (!more && c.live && c.gen == gen) io_.arm_receive(c.index);
+    answered(c, completed, now_);
+    return;
+  }
+  if (buffer != net::kNoBuffer) engine_->give_buffer(buffer);
+  if (n == 0) {
+    on_eof(c, now_);
+  } else if (n == -ENOBUFS) {
+    io_.arm_receive(c.index);  // the ring ran dry this turn: it is full again by the next submit
+  } else if (n != -ECANCELED) {
+    fail(c, ErrorKind::reset, now_);
+  }
+}
+
+void Loop::on_sent(uint32_t channel, int64_t n) {
+  Conn* cp = live(channel);
+  if (cp == nullptr) return;
+  Conn& c = *cp;
+  c.can_write = true;
+  if (n <= 0) {
+    fail(c, ErrorKind::reset, now_);
+    return;
+  }
+  c.out += n;
+  c.out_left -= static_cast<size_t>(n);
+  flush(c, now_);
 }
 
 size_t Loop::frame(Conn& c, const char* data, size_t len, int64_t now, uint32_t& completed) {
@@ -372,18 +412,28 @@ void Loop::top_up(Conn& c, uint32_t answered) {
 }
 
 void Loop::flush(Conn& c, int64_t now) {
-  if (c.out_left > 0) {
-    const ssize_t w = ::send(c.fd, c.out, c.out_left, MSG_NOSIGNAL);
-    if (w > 0) {
-      c.out += w;
-      c.out_left -= static_cast<size_t>(w);
-    } else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+  // epoll: until the socket is full (its writable edge calls again); io_uring:
+  // one send in flight (on_sent calls again).
+  while (c.can_write) {
+    if (c.out_left == 0 && !next_batch(c, now)) return;
+    const iovec out{const_cast<char*>(c.out), c.out_left};
+    const net::IoResult r = engine_->send(c.index, std::span<const iovec>(&out, 1), false);
+    if (r.pending()) {
+      c.can_write = false;
+      return;
+    }
+    if (r.n <= 0) {
       fail(c, ErrorKind::reset, now);
       return;
     }
-    if (c.out_left > 0) return;
+    c.out += r.n;
+    c.out_left -= static_cast<size_t>(r.n);
+    if (r.drained) c.can_write = false;
   }
-  if (c.want == 0) return;
+}
+
+bool Loop::next_batch(Conn& c, int64_t now) {
+  if (c.want == 0) return false;
   const uint32_t depth = config_.depth;
   if (interval_ns_ == 0) {  // closed loop: latency from now; rate mode wrote the due times
     uint32_t slot = (c.ring_head + c.in_flight) % depth;
@@ -398,14 +448,9 @@ void Loop::flush(Conn& c, int64_t now) {
   c.in_flight += c.want;
   counters_.requests += c.want;
   c.want = 0;
-  const ssize_t w = ::send(c.fd, batch.data(), batch.size(), MSG_NOSIGNAL);
-  if (w < 0 && errno != EAGAIN && errno != EINTR) {
-    fail(c, ErrorKind::reset, now);
-    return;
-  }
-  const size_t done = w > 0 ? static_cast<size_t>(w) : 0;
-  c.out = batch.data() + done;
-  c.out_left = batch.size() - done;
+  c.out = batch.data();
+  c.out_left = batch.size();
+  return true;
 }
 
 void Loop::give_token(Conn& c) {
@@ -427,7 +472,7 @@ void Loop::schedule(int64_t now) {
       token_head_ = token_head_ + 1 == cap ? 0 : token_head_ + 1;
       --token_count_;
       --x.tokens;
-      if (x.fd >= 0 && !x.connecting && x.in_flight + x.want < config_.depth) {
+      if (x.live && !x.connecting && x.in_flight + x.want < config_.depth) {
         free = &x;
         break;
       }
@@ -445,7 +490,7 @@ void Loop::schedule(int64_t now) {
   for (uint32_t i : dirty_) {
     Conn& c = conns_[i];
     c.dirty = false;
-    if (c.fd >= 0) flush(c, now);
+    if (c.live) flush(c, now);
   }
   dirty_.clear();
 }
@@ -469,8 +514,9 @@ void Loop::fail(Conn& c, ErrorKind kind, int64_t now) {
 }
 
 void Loop::close(Conn& c, int64_t now, bool retry_later) {
-  if (c.fd >= 0) ::close(c.fd);
-  c.fd = -1;
+  if (c.live) engine_->close(c.index);  // cancels what is in flight, closes the socket
+  c.live = false;
+  c.can_write = false;
   ++c.gen;
   if (config_.quota != 0) quota_left_ += c.in_flight + c.want;  // unanswered: sent again
   c.in_flight = c.want = 0;
@@ -494,7 +540,7 @@ void Loop::close(Conn& c, int64_t now, bool retry_later) {
 void Loop::housekeeping(int64_t now) {
   next_housekeeping_ = now + kHousekeeping;
   for (Conn& c : conns_) {
-    if (c.fd < 0) {
+    if (!c.live) {
       if (c.retry_at != 0 && c.retry_at <= now) {
         open(c, now);
       } else if (c.retry_at != 0) {

@@ -1,9 +1,15 @@
-// One `homeserve bench` thread: its connections on its own epoll instance,
-// edge-triggered and registered once. Per batch of responses: one read into a
-// fixed buffer (framed in place), one clock read, one write of the next
-// requests (pre-built bytes). No allocation after init(). Inside a long
-// Content-Length body (64 KiB or more left) the bytes are only counted: a
-// recv(MSG_TRUNC) drops them in the kernel without a copy, never past the body.
+// One `homeserve bench` thread: its connections on its own I/O engine (the
+// server's, engine/engine.hpp: epoll or io_uring), each connection a channel.
+// Per batch of responses: one read (framed in place), one clock read, one
+// write of the next requests (pre-built bytes). No allocation after init().
+//  - epoll: reads go into one fixed buffer, up to 16 per readable edge.
+//    Inside a long Content-Length body (64 KiB or more left) the bytes are
+//    only counted: skip_input (recv(MSG_TRUNC)) drops them in the kernel
+//    without a copy, never past the body.
+//  - io_uring: one multishot receive per connection into a ring of lent
+//    16 KiB buffers, framed where they land and lent back at once (a body is
+//    counted there: no MSG_TRUNC); a send in flight per connection; every
+//    turn's sends and re-arms go in one io_uring_enter.
 //
 // Closed loop (rate 0): every connection keeps `depth` requests in flight and
 // sends as many as were answered, as soon as they were answered; latency runs
@@ -21,8 +27,6 @@
 // response or an error (connect errors count too), so the run always ends.
 #pragma once
 
-#include <sys/epoll.h>
-
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -33,6 +37,8 @@
 #include "client/bench/requests.hpp"
 #include "client/bench/stats.hpp"
 #include "client/common/response_framer.hpp"
+#include "client/common/client_engine.hpp"
+#include "engine/engine.hpp"
 #include "sockets/address.hpp"
 
 namespace hs::client::bench {
@@ -52,11 +58,12 @@ struct LoopConfig {
   int expect_status = 0;          // 0: 2xx or 3xx
   size_t read_buffer = 256 * 1024;
   const std::atomic<bool>* stop = nullptr;  // set by the main thread (SIGINT)
+  net::IoKind io = net::IoKind::Epoll;
 };
 
 int64_t now_ns();
 
-class Loop {
+class Loop final : private net::EngineSink {
 public:
   Loop();
   ~Loop();
@@ -74,16 +81,30 @@ public:
 private:
   struct Conn;
 
+  // EngineSink
+  void on_wake() override;
+  void on_accept(uint32_t, int fd, const net::PeerIp&, bool) override;
+  void on_ready(uint32_t channel, bool readable, bool writable, bool hangup) override;
+  void on_received(uint32_t channel, int64_t n, char* data, uint32_t buffer, bool more) override;
+  void on_sent(uint32_t channel, int64_t n) override;
+  void on_connected(uint32_t channel, int result) override;
+  void on_stop() override {}
+
+  Conn* live(uint32_t channel);
   void open(Conn& c, int64_t now);
   void connected(Conn& c, int64_t now);
-  void on_event(Conn& c, uint32_t events, int64_t now);
-  void on_readable(Conn& c, int64_t& now, bool hangup);
+  void on_readable(Conn& c, int64_t& now);  // epoll: reads until drained (16 rounds at most)
+  // Frames `n` bytes just received at buf + c.carry_len (the partial head
+  // carried over copied before them); false when the connection ended.
+  bool take(Conn& c, char* buf, size_t n, bool counted_only, int64_t now, uint32_t& completed);
   // Frames [data, data+len); returns the bytes left over (a partial head) or
   // SIZE_MAX when the connection failed.
   size_t frame(Conn& c, const char* data, size_t len, int64_t now, uint32_t& completed);
+  void answered(Conn& c, uint32_t completed, int64_t now);
   void on_response(Conn& c, int64_t now);
   void on_eof(Conn& c, int64_t now);
   void flush(Conn& c, int64_t now);
+  bool next_batch(Conn& c, int64_t now);  // the wanted requests become the bytes to write
   void top_up(Conn& c, uint32_t answered);
   void fail(Conn& c, ErrorKind kind, int64_t now);
   void close(Conn& c, int64_t now, bool retry_later);
@@ -95,12 +116,14 @@ private:
   int64_t due(uint64_t k) const;
 
   LoopConfig config_{};
-  int epoll_ = -1;
+  ClientEngine io_;
+  net::Engine* engine_ = nullptr;  // io_.engine
+  bool lends_ = false;             // io_uring: bytes land in lent buffers
+  int64_t now_ = 0;                // read at every wake-up and every received piece
   std::vector<Conn> conns_;
   std::vector<int64_t> times_;     // depth send (or due) times per connection
   std::vector<char> carry_;        // a partial response head per connection
-  std::vector<char> buffer_;       // the read buffer
-  std::vector<epoll_event> events_;
+  std::vector<char> buffer_;       // epoll: the read buffer; io_uring: a carried head joined with a piece
   std::vector<uint32_t> tokens_;   // rate mode: free request slots, as connection indices (a ring)
   size_t token_head_ = 0, token_count_ = 0;
   std::vector<uint32_t> dirty_;    // rate mode: connections given requests this round

@@ -24,6 +24,7 @@ struct Options {
   int expect_status = 0;             // 0: any 2xx or 3xx; else exactly this status
   bool json = false;                 // --json summary on stdout instead of the text report
   bool progress = true;              // the live line (only when stderr is a terminal)
+  std::string io = "auto";           // --io: auto (io_uring where the kernel allows it), epoll, uring
   uint32_t hold_idle = 0;            // --hold-idle N: open N keep-alive connections and hold them
   std::vector<std::string> compaction{"memmove", "readv"};  // embedded: the server's modes to compare
 };

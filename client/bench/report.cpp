@@ -57,7 +57,7 @@ void print_text(std::FILE* out, const RunInfo& info, const Result& r) {
                info.threads == 1 ? "" : "s", r.seconds);
   if (info.rate > 0) std::fprintf(out, "constant rate %.0f req/s", info.rate);
   else std::fprintf(out, "closed loop");
-  std::fprintf(out, ", pipeline %u\n", info.depth);
+  std::fprintf(out, ", pipeline %u, %s\n", info.depth, info.io);
   for (const std::string& u : info.urls) std::fprintf(out, "  %s\n", u.c_str());
   std::fprintf(out, "  responses  %s  %.0f req/s\n", group_digits(c.responses).c_str(), per_second(c.responses, r.seconds));
   std::fprintf(out, "  transfer   %s  %s/s\n", format_bytes(static_cast<double>(c.bytes)).c_str(),
@@ -122,6 +122,7 @@ std::string json_summary(const RunInfo& info, const Result& r) {
   w.key("threads").integer(info.threads);
   w.key("pipeline").integer(info.depth);
   w.key("rate").real(info.rate);
+  w.key("io").string(info.io);
   write_result(w, r);
   w.end_object();
   return std::string(w.view());

@@ -22,6 +22,7 @@ struct RunInfo {
   uint32_t threads = 0;
   uint32_t depth = 1;
   double rate = 0;
+  const char* io = "epoll";  // the engine the threads ran on
 };
 
 void print_text(std::FILE* out, const RunInfo& info, const Result& result);

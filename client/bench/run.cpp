@@ -14,6 +14,7 @@
 #include "client/bench/options.hpp"
 #include "client/bench/report.hpp"
 #include "client/bench/runner.hpp"
+#include "client/common/client_engine.hpp"
 #include "client/common/url.hpp"
 
 namespace hs::client::bench {
@@ -71,6 +72,13 @@ int run(const Options& o) {
   for (const std::string& m : o.compaction)
     if (m != "memmove" && m != "readv") return usage("--compaction must be memmove or readv");
 
+  net::IoKind io = net::IoKind::Epoll;
+  std::string io_error;
+  if (const int rc = resolve_io(o.io, io, io_error); rc != 0) {
+    std::fprintf(stderr, "homeserve bench: %s\n", io_error.c_str());
+    return rc;
+  }
+
   struct sigaction sa{};
   sa.sa_handler = on_signal;
   ::sigemptyset(&sa.sa_mask);
@@ -80,7 +88,7 @@ int run(const Options& o) {
 
   if (o.urls.empty()) {
     if (o.hold_idle) return usage("--hold-idle needs a URL");
-    return run_embedded(o, duration_ns ? duration_ns : 3'000'000'000);
+    return run_embedded(o, duration_ns ? duration_ns : 3'000'000'000, io);
   }
 
   std::vector<Url> urls(o.urls.size());
@@ -115,12 +123,13 @@ int run(const Options& o) {
   spec.expect_status = o.expect_status;
   spec.progress = o.progress && !o.json && ::isatty(STDERR_FILENO);
   spec.stop = &g_stop;
+  spec.io = io;
   Result result;
   if (!execute(spec, result, error)) {
     std::fprintf(stderr, "homeserve bench: %s\n", error.c_str());
     return 1;
   }
-  RunInfo info{o.urls, spec.connections, spec.threads, spec.depth, spec.rate};
+  RunInfo info{o.urls, spec.connections, spec.threads, spec.depth, spec.rate, net::to_string(io)};
   if (o.json) std::printf("%s\n", json_summary(info, result).c_str());
   else print_text(stdout, info, result);
   return result.counters.responses > 0 && result.counters.error_total() == 0 ? 0 : 1;

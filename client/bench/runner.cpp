@@ -44,6 +44,7 @@ bool execute(const RunSpec& spec, Result& result, std::string& error) {
     lc.timeout_ns = spec.timeout_ns;
     lc.expect_status = spec.expect_status;
     lc.stop = spec.stop;
+    lc.io = spec.io;
     auto loop = std::make_unique<Loop>();
     if (!loop->init(lc, error)) return false;
     loops.push_back(std::move(loop));

@@ -11,6 +11,7 @@
 #include "client/bench/histogram.hpp"
 #include "client/bench/requests.hpp"
 #include "client/bench/stats.hpp"
+#include "engine/engine.hpp"
 #include "sockets/address.hpp"
 
 namespace hs::client::bench {
@@ -28,6 +29,7 @@ struct RunSpec {
   int expect_status = 0;
   bool progress = false;                  // the live line on stderr (the caller checks isatty)
   const std::atomic<bool>* stop = nullptr;
+  net::IoKind io = net::IoKind::Epoll;    // the engine every thread runs on
 };
 
 struct Result {

@@ -7,6 +7,8 @@
 
 #include <cerrno>
 
+#include "engine/socket_ops.hpp"
+
 namespace hs::client {
 
 namespace {
@@ -46,14 +48,21 @@ const char* to_string(Io io) {
   return "?";
 }
 
-net::Fd start_connect(const net::Address& to, Io& io) {
+net::Fd tcp_socket(const net::Address& to) {
   net::Fd fd(::socket(to.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (fd) {
+    const int one = 1;
+    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  return fd;
+}
+
+net::Fd start_connect(const net::Address& to, Io& io) {
+  net::Fd fd = tcp_socket(to);
   if (!fd) {
     io = Io::error;
     return fd;
   }
-  const int one = 1;
-  ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (::connect(fd.get(), to.sa(), to.length) == 0) {
     io = Io::ok;
   } else {
@@ -63,9 +72,7 @@ net::Fd start_connect(const net::Address& to, Io& io) {
 }
 
 Io finish_connect(int fd) {
-  int err = 0;
-  socklen_t len = sizeof err;
-  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return Io::error;
+  const int err = net::socket_error(fd);
   if (err == 0) return Io::ok;
   const Io io = from_errno(err);
   return io == Io::again ? Io::error : io;

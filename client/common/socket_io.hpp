@@ -1,6 +1,8 @@
-// Non-blocking TCP for the companion tools: connect, send and receive, each
-// bounded by a deadline (poll), with outcomes as values (no errno juggling in
-// the tools).
+// Non-blocking TCP for the companion tools' sequential, single-connection
+// checks (pipeline, probe, fetch): connect, send and receive, each bounded by
+// a deadline (poll), with outcomes as values (no errno juggling in the
+// tools). Tools that multiplex many connections (bench, flood) run on the
+// server's engine (engine/engine.hpp) instead.
 #pragma once
 
 #include <cstddef>
@@ -24,6 +26,8 @@ enum class Io : unsigned char {
 
 const char* to_string(Io io);
 
+// A non-blocking TCP socket for `to`'s family, TCP_NODELAY on (empty on failure).
+net::Fd tcp_socket(const net::Address& to);
 // Starts a non-blocking connect (TCP_NODELAY on). `io` is ok when connected,
 // again when in progress (wait for POLLOUT, then finish_connect), or the error.
 net::Fd start_connect(const net::Address& to, Io& io);

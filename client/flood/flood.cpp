@@ -1,15 +1,19 @@
 #include "client/flood/flood.hpp"
 
-#include <poll.h>
-#include <sys/epoll.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+#include <memory>
 #include <thread>
 
 #include "client/common/fd_limit.hpp"
 #include "client/common/response_framer.hpp"
 #include "client/common/socket_io.hpp"
+#include "client/common/client_engine.hpp"
+#include "engine/engine.hpp"
 
 namespace hs::client {
 
@@ -17,74 +21,81 @@ namespace {
 
 constexpr uint64_t kMaxConnections = 1'000'000;
 constexpr size_t kHeadBuffer = 2048;
-constexpr int kEvents = 256;
+constexpr size_t kScratch = 16 * 1024;           // epoll: a read; io_uring: one lent buffer
+constexpr size_t kLentMin = 64, kLentMax = 1024;  // io_uring: lent buffers, one per connection within these
+constexpr int kReadRounds = 64;
+constexpr int64_t kStopCheck = 200'000'000;      // the hold looks at the stop flag this often (ns)
 
 enum class Phase : uint8_t { connecting, sending, reading, kept, done };
 
 struct Conn {
-  net::Fd fd;
   ResponseFramer framer{FramerLimits{kHeadBuffer - 1, uint64_t{1} << 40}};
   uint32_t sent = 0;
   uint16_t used = 0;  // head bytes held in this connection's buffer slice
   Phase phase = Phase::connecting;
+  bool open = false;  // its channel is the engine's
 };
 
 bool expected(const std::vector<int>& expect, int status) {
   return std::find(expect.begin(), expect.end(), status) != expect.end();
 }
 
-class Flood {
+int64_t ns_left(const Deadline& d) {
+  const auto left = d.at - Clock::now();
+  return left <= Clock::duration::zero() ? 0 : std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+}
+
+// Every connection is a channel of one engine (its index, generation 0: a
+// channel is never reused). Bytes may be read in any phase after the connect
+// (a server may answer, 429 and close, before the request is all sent).
+class Flood final : private net::EngineSink {
 public:
   Flood(const Url& url, const FloodOptions& o, FloodReport& r) : url_(url), o_(o), r_(r) {}
 
   bool run(std::string& why) {
     const uint64_t n = o_.connections;
     if (!ensure_fd_limit(n + 64, why)) return false;
-    ep_.reset(::epoll_create1(EPOLL_CLOEXEC));
-    if (!ep_) {
-      why = std::string("epoll_create1: ") + std::strerror(errno);
-      return false;
-    }
-    request_ = make_request("GET", url_.target, url_.host);
+    if (!start_engine(static_cast<uint32_t>(n), why)) return false;
+    request_ = o_.request.empty() ? make_request("GET", url_.target, url_.host) : o_.request;
     conns_.resize(n);
     heads_.resize(n * kHeadBuffer);
     r_.connections = n;
     const auto start = Clock::now();
     const Deadline deadline = Deadline::after_seconds(o_.timeout);
     for (uint64_t i = 0; i < n; ++i) open(static_cast<uint32_t>(i));
-    epoll_event events[kEvents];
-    for (size_t guard = 0; guard < 100'000'000 && unsettled_ > 0; ++guard) {
-      const int k = ::epoll_wait(ep_.get(), events, kEvents, deadline.ms_left());
-      if (k < 0 && errno == EINTR) continue;
-      if (k <= 0) break;  // deadline
-      for (int e = 0; e < k; ++e) step(events[e].data.u32, events[e].events);
+    for (size_t guard = 0; guard < 100'000'000 && unsettled_ > 0 && !deadline.passed(); ++guard) {
+      if (engine_->wait(*this, ns_left(deadline)) < 0) break;
     }
-    for (Conn& c : conns_) {
-      if (c.phase == Phase::connecting || c.phase == Phase::sending || c.phase == Phase::reading) {
+    for (uint32_t i = 0; i < conns_.size(); ++i) {
+      const Phase p = conns_[i].phase;
+      if (p == Phase::connecting || p == Phase::sending || p == Phase::reading) {
         ++r_.timeout;
         note("a connection got no answer within --timeout");
-        finish(c);
+        finish(i);
       }
     }
     r_.answer_ms = ms_since(start);
 
     // Hold: keep what the server kept; notice what it closes.
+    if (o_.on_hold) o_.on_hold(r_);
     const Deadline hold_end = Deadline::after_seconds(o_.hold);
-    r_.during_hold = fetch(url_, request_, Deadline::after_seconds(o_.fresh_timeout), 1 << 20);
-    for (size_t guard = 0; guard < 100'000'000 && !hold_end.passed(); ++guard) {
-      const int k = ::epoll_wait(ep_.get(), events, kEvents, hold_end.ms_left());
-      if (k < 0 && errno == EINTR) continue;
-      if (k <= 0) break;
-      for (int e = 0; e < k; ++e) held(events[e].data.u32);
+    if (o_.fresh_checks) r_.during_hold = fetch(url_, request_, Deadline::after_seconds(o_.fresh_timeout), 1 << 20);
+    for (size_t guard = 0; guard < 100'000'000 && !hold_end.passed() && kept_open_ > 0; ++guard) {
+      if (o_.stop != nullptr && o_.stop->load()) break;
+      if (engine_->wait(*this, std::min<int64_t>(ns_left(hold_end), kStopCheck)) < 0) break;
     }
     for (Conn& c : conns_)
       if (c.phase == Phase::kept) ++r_.kept_after_hold;
 
-    // Release, then a fresh request must be answered (a 429 while the server
-    // notices the closes is retried until --fresh-timeout).
+    // Release (the engine goes too: under io_uring a socket is let go only
+    // once its requests are), then a fresh request must be answered (a 429
+    // while the server notices the closes is retried until --fresh-timeout).
+    for (uint32_t i = 0; i < conns_.size(); ++i) close(i);
+    io_.engine.reset();
+    engine_ = nullptr;
     conns_.clear();
     const Deadline fresh = Deadline::after_seconds(o_.fresh_timeout);
-    for (uint32_t t = 0; t < 1000; ++t) {
+    for (uint32_t t = 0; t < 1000 && o_.fresh_checks; ++t) {
       r_.after_release_tries = t + 1;
       r_.after_release = fetch(url_, request_, fresh, 1 << 20);
       const bool retry = r_.after_release.outcome != ReadOutcome::response || r_.after_release.status == 429;
@@ -95,134 +106,200 @@ public:
   }
 
 private:
+  bool start_engine(uint32_t channels, std::string& why) {
+    net::IoKind kind;
+    if (resolve_io(o_.io, kind, why) != 0) return false;
+    if (!io_.init(kind, channels, std::clamp<size_t>(channels, kLentMin, kLentMax), kScratch, why)) return false;
+    engine_ = io_.engine.get();
+    lends_ = io_.lends();
+    if (!lends_) scratch_.assign(kScratch, 0);
+    return true;
+  }
+
   void note(const char* what) {
     if (r_.first_problem.empty()) r_.first_problem = what;
   }
 
   void open(uint32_t i) {
     Conn& c = conns_[i];
-    Io io = Io::error;
-    c.fd = start_connect(url_.address, io);
     ++unsettled_;
-    if (io != Io::ok && io != Io::again) {
+    net::Fd fd = tcp_socket(url_.address);
+    if (!fd) {
       ++r_.connect_error;
-      note(c.fd ? "connect failed" : "socket() failed (out of descriptors?)");
-      finish(c);
+      note("socket() failed (out of descriptors?)");
+      finish(i);
       return;
     }
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP;
-    ev.data.u32 = i;
-    if (::epoll_ctl(ep_.get(), EPOLL_CTL_ADD, c.fd.get(), &ev) != 0) {
+    if (engine_->connect(i, 0, fd.get(), url_.address) != 0) {
       ++r_.connect_error;
-      note("epoll_ctl failed");
-      finish(c);
+      note("connect failed");
+      finish(i);
       return;
     }
-    c.phase = io == Io::ok ? Phase::sending : Phase::connecting;
+    fd.release();  // the engine's now
+    c.open = true;
   }
 
-  void finish(Conn& c) {
-    c.phase = Phase::done;
-    c.fd.reset();
+  void close(uint32_t i) {
+    Conn& c = conns_[i];
+    if (c.open) engine_->close(i);
+    c.open = false;
+  }
+
+  void finish(uint32_t i) {
+    conns_[i].phase = Phase::done;
+    close(i);
     --unsettled_;
   }
 
-  void step(uint32_t i, uint32_t events) {
+  bool waiting(const Conn& c) const { return c.phase == Phase::sending || c.phase == Phase::reading; }
+
+  // EngineSink
+  void on_wake() override {}
+  void on_accept(uint32_t, int fd, const net::PeerIp&, bool) override { ::close(fd); }
+  void on_stop() override {}
+
+  void on_connected(uint32_t i, int result) override {
     Conn& c = conns_[i];
-    if (c.phase == Phase::done || c.phase == Phase::kept) {
-      if (c.phase == Phase::kept) held(i);
+    if (c.phase != Phase::connecting) return;
+    if (result != 0) {
+      ++r_.connect_error;
+      note("connect failed");
+      finish(i);
       return;
     }
-    if (c.phase == Phase::connecting) {
-      if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
-      const Io io = finish_connect(c.fd.get());
-      if (io != Io::ok) {
-        ++r_.connect_error;
-        note("connect failed");
-        finish(c);
-        return;
-      }
-      c.phase = Phase::sending;
-    }
-    if (c.phase == Phase::sending) {
-      size_t n = 0;
-      const Io io = send_some(c.fd.get(), std::string_view(request_).substr(c.sent), n);
-      c.sent += static_cast<uint32_t>(n);
-      if (c.sent == request_.size()) {
-        c.phase = Phase::reading;
-        epoll_event ev{};
-        ev.events = EPOLLIN | EPOLLRDHUP;
-        ev.data.u32 = i;
-        ::epoll_ctl(ep_.get(), EPOLL_CTL_MOD, c.fd.get(), &ev);
-      } else if (io != Io::ok && io != Io::again) {
-        c.phase = Phase::reading;  // the server may have answered and closed: read what it sent
-      }
-    }
-    if (c.phase == Phase::reading && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) read(i);
+    c.phase = Phase::sending;
+    if (lends_) io_.arm_receive(i);
+    send_request(i);
   }
 
-  void read(uint32_t i) {
+  void send_request(uint32_t i) {
+    for (int round = 0; round < 16 && conns_[i].phase == Phase::sending; ++round) {
+      Conn& c = conns_[i];
+      const iovec out{request_.data() + c.sent, request_.size() - c.sent};
+      const net::IoResult r = engine_->send(i, std::span<const iovec>(&out, 1), false);
+      if (r.pending()) return;  // epoll: the writable edge; io_uring: on_sent
+      if (!sent(i, r.n) || r.drained) return;
+    }
+  }
+
+  // False when no more is to be sent now.
+  bool sent(uint32_t i, int64_t n) {
+    Conn& c = conns_[i];
+    if (n <= 0) {
+      c.phase = Phase::reading;  // the server may have answered and closed: read what it sent
+      return false;
+    }
+    c.sent += static_cast<uint32_t>(n);
+    if (c.sent < request_.size()) return true;
+    c.phase = Phase::reading;
+    return false;
+  }
+
+  void on_sent(uint32_t i, int64_t n) override {
+    if (conns_[i].phase != Phase::sending) return;
+    if (sent(i, n)) send_request(i);
+  }
+
+  void on_ready(uint32_t i, bool readable, bool writable, bool) override {
+    Conn& c = conns_[i];
+    if (writable && c.phase == Phase::sending) send_request(i);
+    if (!readable) return;
+    for (int round = 0; round < kReadRounds && c.open && (waiting(c) || c.phase == Phase::kept); ++round) {
+      std::span<char> space[2] = {{scratch_.data(), scratch_.size()}, {}};
+      const net::IoResult r = engine_->receive(i, space, 1);
+      if (r.pending()) return;
+      if (!got(i, r.n, scratch_.data()) || r.drained) return;
+    }
+  }
+
+  void on_received(uint32_t i, int64_t n, char* data, uint32_t buffer, bool more) override {
+    got(i, n, data);
+    if (buffer != net::kNoBuffer) engine_->give_buffer(buffer);
+    // An open connection keeps its receive armed (a kept one, to see its
+    // close); an empty ring is full again by the next submit.
+    if (conns_[i].open && (!more || n == -ENOBUFS)) io_.arm_receive(i);
+  }
+
+  // `n` bytes at data, the peer's close (0) or -errno, in any phase. False
+  // when the connection wants no more.
+  bool got(uint32_t i, int64_t n, const char* data) {
+    Conn& c = conns_[i];
+    if (c.phase == Phase::kept) {  // a kept connection: bytes are ignored; its end is noticed
+      if (n > 0 || n == -ENOBUFS || n == -ECANCELED) return true;
+      c.phase = Phase::done;
+      --kept_open_;
+      close(i);
+      return false;
+    }
+    if (!waiting(c)) return false;
+    if (n > 0) return !absorb(i, data, static_cast<size_t>(n));
+    if (n == -ENOBUFS || n == -ECANCELED) return true;
+    const ResponseFramer::Step s = c.framer.finish(c.used);
+    if (s.event == ResponseFramer::Event::complete) {
+      answered(c);
+    } else if (n == -ECONNRESET || n == -EPIPE) {
+      ++r_.reset;
+      note("a connection was reset before an answer");
+    } else {
+      ++r_.closed;
+      note("a connection was closed before an answer");
+    }
+    finish(i);
+    return false;
+  }
+
+  // Frames received bytes; true once the connection is settled.
+  bool absorb(uint32_t i, const char* data, size_t n) {
     Conn& c = conns_[i];
     char* head = heads_.data() + size_t{i} * kHeadBuffer;
-    for (int round = 0; round < 64; ++round) {
-      char scratch[16 * 1024];
+    for (int piece = 0; piece < 1024 && n > 0; ++piece) {
       // Until the head is parsed the bytes go to the connection's own slice
-      // (the framer wants the head in one piece); body bytes pass through scratch.
+      // (the framer wants the head in one piece); body bytes are framed in place.
       const bool in_head = c.framer.idle() || c.used > 0;
-      char* into = in_head ? head + c.used : scratch;
-      const size_t cap = in_head ? kHeadBuffer - c.used : sizeof scratch;
-      size_t n = 0;
-      const Io io = recv_some(c.fd.get(), into, cap, n);
-      if (io == Io::again) return;
-      if (io == Io::reset || io == Io::eof || io == Io::error) {
-        const ResponseFramer::Step s = c.framer.finish(c.used);
-        if (s.event == ResponseFramer::Event::complete) {
-          answered(c);
-        } else if (io == Io::reset) {
-          ++r_.reset;
-          note("a connection was reset before an answer");
-        } else {
-          ++r_.closed;
-          note("a connection was closed before an answer");
-        }
-        finish(c);
-        return;
-      }
-      std::string_view data(into, n);
+      std::string_view view;
+      size_t k = n;
       if (in_head) {
-        c.used = static_cast<uint16_t>(c.used + n);
-        data = std::string_view(head, c.used);
+        k = std::min(n, kHeadBuffer - c.used);
+        std::memcpy(head + c.used, data, k);
+        c.used = static_cast<uint16_t>(c.used + k);
+        view = std::string_view(head, c.used);
+      } else {
+        view = std::string_view(data, k);
       }
-      for (int k = 0; k < 1024; ++k) {
-        const ResponseFramer::Step s = c.framer.feed(data);
-        data.remove_prefix(s.consumed);
+      data += k;
+      n -= k;
+      for (int step = 0; step < 1024; ++step) {
+        const ResponseFramer::Step s = c.framer.feed(view);
+        view.remove_prefix(s.consumed);
         if (s.event == ResponseFramer::Event::complete) {
           if (c.framer.info().status < 200) continue;  // interim: the answer follows
           answered(c);
           if (c.framer.info().close) {
-            finish(c);
+            finish(i);
           } else {
             c.phase = Phase::kept;
             ++r_.kept;
+            ++kept_open_;
             --unsettled_;
           }
-          return;
+          return true;
         }
         if (s.event == ResponseFramer::Event::error) {
           ++r_.bad;
           note(c.framer.error().reason);
-          finish(c);
-          return;
+          finish(i);
+          return true;
         }
         if (s.event == ResponseFramer::Event::need_more) {
           // Bytes left over are an incomplete head: keep them at the slice start.
-          if (!data.empty()) std::memmove(head, data.data(), data.size());
-          c.used = static_cast<uint16_t>(data.size());
+          if (!view.empty()) std::memmove(head, view.data(), view.size());
+          c.used = static_cast<uint16_t>(view.size());
           break;
         }
       }
     }
+    return false;
   }
 
   void answered(const Conn& c) {
@@ -231,26 +308,18 @@ private:
     if (!expected(o_.expect, s)) note("an answer with an unexpected status");
   }
 
-  // A kept connection became readable: the server closed it (or sent bytes).
-  void held(uint32_t i) {
-    Conn& c = conns_[i];
-    if (c.phase != Phase::kept) return;
-    char buf[512];
-    size_t n = 0;
-    const Io io = recv_some(c.fd.get(), buf, sizeof buf, n);
-    if (io == Io::again || io == Io::ok) return;
-    c.phase = Phase::done;
-    c.fd.reset();
-  }
-
   const Url& url_;
   const FloodOptions& o_;
   FloodReport& r_;
-  net::Fd ep_;
+  ClientEngine io_;
+  net::Engine* engine_ = nullptr;  // io_.engine
+  bool lends_ = false;
+  std::vector<char> scratch_;  // epoll: where a read lands
   std::string request_;
   std::vector<Conn> conns_;
   std::vector<char> heads_;
   uint64_t unsettled_ = 0;
+  uint64_t kept_open_ = 0;  // kept, and not closed by the server since
 };
 
 }  // namespace
@@ -306,8 +375,12 @@ int run_flood(const FloodOptions& o, std::FILE* out, std::FILE* err) {
     std::fprintf(err, "flood: --expect needs at least one status\n");
     return 2;
   }
-  FloodReport r;
   std::string why;
+  if (net::IoKind kind; resolve_io(o.io, kind, why) == 2) {
+    std::fprintf(err, "flood: %s\n", why.c_str());
+    return 2;
+  }
+  FloodReport r;
   if (!flood(url, o, r, why)) {
     std::fprintf(err, "flood: %s\n", why.c_str());
     return 1;

@@ -3,12 +3,16 @@
 // outcome (a status, reset, closed unanswered, timeout, connect error), holds
 // the connections the server kept for --hold seconds, and checks that the
 // server still answers a fresh request promptly, during the hold and after
-// the release. One epoll loop over fixed per-connection state (a framer and a
-// 2 KiB head buffer each, reserved once); response bodies are not kept.
+// the release (the hold ends early once the server closed them all). One
+// loop on the server's I/O engine (epoll or io_uring, --io) over fixed
+// per-connection state (a framer and a 2 KiB head buffer each, reserved
+// once); response bodies are not kept.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -18,6 +22,8 @@
 
 namespace hs::client {
 
+struct FloodReport;
+
 struct FloodOptions {
   std::string url;
   uint64_t connections = 100;
@@ -25,6 +31,12 @@ struct FloodOptions {
   std::vector<int> expect{200, 429};
   double timeout = 5;          // seconds for every connection to be answered
   double fresh_timeout = 2;    // seconds for a fresh request to be answered ("promptly")
+  std::string io = "auto";     // the I/O engine: auto, epoll or uring
+  // For `bench --hold-idle`, which holds its connections with this loop:
+  std::string request;                              // sent on each connection (empty: a GET of the URL)
+  bool fresh_checks = true;                         // the fresh requests during the hold and after the release
+  const std::atomic<bool>* stop = nullptr;          // ends the hold early (SIGINT)
+  std::function<void(const FloodReport&)> on_hold;  // once every connection settled, before the hold
 };
 
 struct FloodReport {
@@ -48,7 +60,7 @@ struct FloodReport {
 };
 
 // Runs the flood against `url` (sizes already checked). Fails only on set-up
-// (descriptor limit, epoll): false with `why`.
+// (descriptor limit, the engine): false with `why`.
 bool flood(const Url& url, const FloodOptions& o, FloodReport& report, std::string& why);
 
 // Verdict: true when every outcome was an expected status and both fresh

@@ -12,6 +12,10 @@
 // --bad-at K replaces request K (from 1) with one the server must refuse
 // (Content-Length that is not a number): answers 1..K-1 must arrive, then a
 // 400, then the close, and nothing else.
+//
+// One connection, one round at a time: a sequential checker, so it uses the
+// deadline-bounded socket helpers (client/common/socket_io.hpp, one poll per
+// wait) rather than the engine that bench and flood multiplex on.
 #pragma once
 
 #include <cstdint>

@@ -9,6 +9,10 @@
 //   pipeline-depth  2 x --max-pipeline + 1 requests in one write     -> all answered, in order
 //   connections     --max-connections x --workers + 4 connections    -> some 429, the rest 200, then healthy
 //   smuggling       Content-Length and Transfer-Encoding together    -> 400
+//
+// The checks run one after another, each on one connection with the
+// deadline-bounded socket helpers (sequential: no loop to share), except
+// `connections`, which is a flood (client/flood: the engine's loop).
 #pragma once
 
 #include <cstdint>

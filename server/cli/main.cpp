@@ -85,7 +85,9 @@ int main(int argc, char** argv) {
   auto* bench = app.add_subcommand("bench", "Load generator: measure a server (no URL: the embedded readv/memmove scenarios)");
   bench->add_option("url", bo.urls, "URLs, taken round-robin (same host and port)");
   bench->add_option("-c,--connections", bo.connections, "Connections over all threads (default 16)");
-  bench->add_option("-t,--threads", bo.threads, "Threads, each with its own epoll loop")->capture_default_str();
+  bench->add_option("-t,--threads", bo.threads, "Threads, each with its own event loop")->capture_default_str();
+  bench->add_option("--io", bo.io, "I/O engine: auto (io_uring where the kernel allows it, else epoll), epoll or uring")
+      ->capture_default_str();
   bench->add_option("-d,--duration", bo.duration, "Run time: 10s, 500ms, 2m (default 10s; embedded: 3s per scenario)");
   bench->add_option("-n,--requests", bo.requests, "Stop after this many requests answered or failed");
   bench->add_option("--pipeline", bo.pipeline, "Requests in flight per connection")->capture_default_str();
@@ -124,6 +126,8 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->default_str("200,429");
   flood->add_option("--timeout", fo.timeout, "Seconds for every connection to be answered")->capture_default_str();
+  flood->add_option("--io", fo.io, "I/O engine: auto (io_uring where the kernel allows it, else epoll), epoll or uring")
+      ->capture_default_str();
   flood->add_option("--fresh-timeout", fo.fresh_timeout, "Seconds for a fresh request to be answered")
       ->capture_default_str();
 

@@ -10,6 +10,8 @@
 //    the sink as on_received()/on_sent(); received bytes land in buffers the
 //    loop lent the engine (a provided-buffer ring) and are handed back with
 //    give_buffer().
+// Clients (homeserve bench, flood) drive the same engines: they open their
+// channels with connect() instead of taking accepted descriptors.
 // A byte-transforming transport (TLS) sits between the loop's channel calls
 // and the connection: it sees ciphertext from on_received()/receive() and
 // hands send() ciphertext, so neither the engine nor the connection knows it.
@@ -65,6 +67,10 @@ public:
   // n == 0: the peer closed; n < 0: -errno. `more`: the receive stays armed.
   virtual void on_received(uint32_t channel, int64_t n, char* data, uint32_t buffer, bool more) = 0;
   virtual void on_sent(uint32_t channel, int64_t n) = 0;
+  // An outgoing connection (Engine::connect) is established (result 0) or
+  // failed (-errno). Under epoll, readiness that came with it follows as
+  // on_ready(). Servers never connect: they ignore it.
+  virtual void on_connected(uint32_t channel, int result) = 0;
   // The stop event was raised.
   virtual void on_stop() = 0;
 
@@ -105,6 +111,13 @@ public:
   // completions apart) / leaves it: close() cancels what is in flight and
   // closes the descriptor.
   virtual int open(uint32_t channel, uint32_t gen, int fd) = 0;
+  // A client's outgoing connection takes channel `channel`: `fd` is a
+  // non-blocking socket, connected to `to` (the engine keeps its own copy of
+  // the address). 0: the outcome follows as on_connected(), and close()
+  // releases the channel as after open(); an errno: the connect failed at
+  // once (ECONNREFUSED on loopback) or could not be asked, the channel is not
+  // taken and `fd` is still the caller's.
+  virtual int connect(uint32_t channel, uint32_t gen, int fd, const Address& to) = 0;
   virtual void close(uint32_t channel) = 0;
   // Sends a fixed answer to a connection that gets no channel and closes it.
   virtual void refuse(int fd, std::span<const iovec> answer) = 0;
@@ -120,13 +133,19 @@ public:
   virtual IoResult send_file(uint32_t channel, int file_fd, uint64_t offset, size_t len) = 0;
   // Discards input (a lingering connection); true when the peer is done.
   virtual bool discard_input(uint32_t channel) = 0;
+  // Drops up to `len` received bytes uncopied (TCP's MSG_TRUNC) and says how
+  // many, like receive() (a client counting a long body). Only for an engine
+  // that does not lend buffers: one that does delivers every byte into them
+  // (the loop only counts), and answers -EOPNOTSUPP.
+  virtual IoResult skip_input(uint32_t channel, size_t len) = 0;
 
   // Lends buffer `index` of the receive pool back to the engine.
   virtual void give_buffer(uint32_t index) = 0;
 
-  // Submits what was asked since the last call, waits up to timeout_ms (-1:
-  // no limit) and delivers what happened to `sink`. Returns 0 or -errno.
-  virtual int wait(EngineSink& sink, int timeout_ms) = 0;
+  // Submits what was asked since the last call, waits up to timeout_ns (-1:
+  // no limit; nanoseconds, so a client's constant-rate schedule is kept to
+  // the microsecond) and delivers what happened to `sink`. Returns 0 or -errno.
+  virtual int wait(EngineSink& sink, int64_t timeout_ns) = 0;
 };
 
 // Resolves `--io`: Auto picks io_uring where the kernel allows it (new

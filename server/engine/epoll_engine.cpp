@@ -7,8 +7,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "engine/socket_ops.hpp"
 
@@ -23,6 +25,34 @@ constexpr uint32_t kStopTag = 0xffffff00u;
 constexpr uint32_t kConnectionEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 
 uint64_t tag(uint32_t index, uint32_t gen) { return (uint64_t{gen} << 32) | index; }
+
+// A receive's outcome (errno still set by it): a short read emptied the
+// socket, so the next arrival raises a new edge; with the peer's FIN pending
+// (rdhup) it reads on until the 0 that reports it. EAGAIN: pending.
+IoResult received(ssize_t n, size_t room, bool rdhup) {
+  IoResult r;
+  if (n >= 0) {
+    r.n = n;
+    r.drained = n == 0 || (static_cast<size_t>(n) < room && !rdhup);
+    return r;
+  }
+  if (errno == EAGAIN || errno == EWOULDBLOCK) return r;
+  r.n = -errno;
+  return r;
+}
+
+// epoll_pwait2 (nanoseconds) where the kernel has it, else epoll_wait with
+// the timeout rounded up to milliseconds (an old kernel, or valgrind).
+int epoll_wait_ns(int ep, epoll_event* events, int n, int64_t timeout_ns) {
+  static std::atomic<bool> no_pwait2{false};
+  if (!no_pwait2.load(std::memory_order_relaxed)) {
+    timespec ts{static_cast<time_t>(timeout_ns / 1'000'000'000), static_cast<long>(timeout_ns % 1'000'000'000)};
+    const int r = ::epoll_pwait2(ep, events, n, timeout_ns < 0 ? nullptr : &ts, nullptr);
+    if (r >= 0 || errno != ENOSYS) return r;
+    no_pwait2.store(true, std::memory_order_relaxed);
+  }
+  return ::epoll_wait(ep, events, n, timeout_ns < 0 ? -1 : static_cast<int>((timeout_ns + 999'999) / 1'000'000));
+}
 
 }  // namespace
 
@@ -89,7 +119,20 @@ int EpollEngine::open(uint32_t channel, uint32_t gen, int fd) {
   ev.events = kConnectionEvents;
   ev.data.u64 = tag(channel, gen);
   if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) return errno;
-  channels_[channel] = Channel{fd, gen, false};
+  channels_[channel] = Channel{fd, gen, false, false};
+  return 0;
+}
+
+int EpollEngine::connect(uint32_t channel, uint32_t gen, int fd, const Address& to) {
+  int rc;
+  do {
+    rc = ::connect(fd, to.sa(), to.length);
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0 && errno != EINPROGRESS) return errno;
+  // Registered after connect(2): an edge-triggered registration of a socket
+  // already writable still reports that edge once.
+  if (const int e = open(channel, gen, fd)) return e;
+  channels_[channel].connecting = true;
   return 0;
 }
 
@@ -116,17 +159,7 @@ IoResult EpollEngine::receive(uint32_t channel, std::span<char> (&space)[2], siz
   do {
     n = pieces == 1 ? ::recv(c.fd, iov[0].iov_base, iov[0].iov_len, 0) : ::readv(c.fd, iov, static_cast<int>(pieces));
   } while (n < 0 && errno == EINTR);
-  IoResult r;
-  if (n >= 0) {
-    // A short read emptied the socket; the next arrival raises a new edge.
-    // With the peer's FIN pending, read on until the 0 that reports it.
-    r.n = n;
-    r.drained = n == 0 || (static_cast<size_t>(n) < room && !c.rdhup);
-    return r;
-  }
-  if (errno == EAGAIN || errno == EWOULDBLOCK) return r;  // pending: the next edge says when
-  r.n = -errno;
-  return r;
+  return received(n, room, c.rdhup);
 }
 
 IoResult EpollEngine::send(uint32_t channel, std::span<const iovec> slices, bool more) {
@@ -158,8 +191,17 @@ IoResult EpollEngine::send_file(uint32_t channel, int file_fd, uint64_t offset, 
 
 bool EpollEngine::discard_input(uint32_t channel) { return discard_now(channels_[channel].fd); }
 
-int EpollEngine::wait(EngineSink& sink, int timeout_ms) {
-  const int n = ::epoll_wait(epoll_.get(), events_.data(), static_cast<int>(events_.size()), timeout_ms);
+IoResult EpollEngine::skip_input(uint32_t channel, size_t len) {
+  Channel& c = channels_[channel];
+  ssize_t n;
+  do {
+    n = ::recv(c.fd, nullptr, len, MSG_TRUNC);
+  } while (n < 0 && errno == EINTR);
+  return received(n, len, c.rdhup);
+}
+
+int EpollEngine::wait(EngineSink& sink, int64_t timeout_ns) {
+  const int n = epoll_wait_ns(epoll_.get(), events_.data(), static_cast<int>(events_.size()), timeout_ns);
   if (n < 0 && errno != EINTR) return -errno;
   sink.on_wake();
   for (int i = 0; i < n; ++i) {
@@ -178,6 +220,13 @@ int EpollEngine::wait(EngineSink& sink, int timeout_ms) {
     Channel& c = channels_[index];
     if (c.fd < 0 || c.gen != gen) continue;  // closed (and maybe reused) since this event was queued
     const bool hangup = (ev.events & (EPOLLRDHUP | EPOLLHUP)) != 0;
+    if (c.connecting) {
+      const int err = socket_error(c.fd);
+      if (err == 0 && (ev.events & EPOLLOUT) == 0) continue;  // not yet
+      c.connecting = false;
+      sink.on_connected(index, -err);
+      if (err != 0 || c.fd < 0 || c.gen != gen) continue;  // failed, or closed by the sink
+    }
     if (hangup) c.rdhup = true;
     sink.on_ready(index, (ev.events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0,
                   (ev.events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0, hangup);

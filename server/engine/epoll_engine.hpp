@@ -2,7 +2,9 @@
 // registered once, edge-triggered for input and output (no epoll_ctl per
 // event); listeners and the stop event are level-triggered. receive() and
 // send() run the system call at once; EAGAIN turns into kPending and the next
-// edge into on_ready(), after which the loop asks again.
+// edge into on_ready(), after which the loop asks again. An outgoing
+// connection (connect) is registered the same way; its first writable edge
+// or error becomes on_connected() (SO_ERROR says which).
 #pragma once
 
 #include <sys/epoll.h>
@@ -28,6 +30,7 @@ public:
   void unwatch_stop() override;
 
   int open(uint32_t channel, uint32_t gen, int fd) override;
+  int connect(uint32_t channel, uint32_t gen, int fd, const Address& to) override;
   void close(uint32_t channel) override;
   void refuse(int fd, std::span<const iovec> answer) override;
   void shutdown_send(uint32_t channel) override;
@@ -37,15 +40,17 @@ public:
   IoResult send(uint32_t channel, std::span<const iovec> slices, bool more) override;
   IoResult send_file(uint32_t channel, int file_fd, uint64_t offset, size_t len) override;
   bool discard_input(uint32_t channel) override;
+  IoResult skip_input(uint32_t channel, size_t len) override;
   void give_buffer(uint32_t) override {}
 
-  int wait(EngineSink& sink, int timeout_ms) override;
+  int wait(EngineSink& sink, int64_t timeout_ns) override;
 
 private:
   struct Channel {
     int fd = -1;
     uint32_t gen = 0;
     bool rdhup = false;  // the peer's FIN is pending: read on to the 0 that reports it
+    bool connecting = false;  // connect() in progress: the first writable edge (or an error) ends it
   };
   static constexpr size_t kMaxListeners = 16;
 

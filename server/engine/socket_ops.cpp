@@ -66,4 +66,11 @@ int accept_with_spare(int listener, Fd& spare) {
   return fd;
 }
 
+int socket_error(int fd) {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
+  return err;
+}
+
 }  // namespace hs::net

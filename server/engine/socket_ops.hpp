@@ -1,6 +1,7 @@
 // Socket operations both engines perform the same way, synchronously on a
 // non-blocking socket: a file range by sendfile, a fixed refusal, discarding
-// a lingering peer's input, and the spare-descriptor accept.
+// a lingering peer's input, the spare-descriptor accept, and the outcome of a
+// non-blocking connect.
 #pragma once
 
 #include <sys/uio.h>
@@ -30,5 +31,9 @@ bool discard_now(int fd);
 // Out of descriptors: closes the spare to accept one connection (to be
 // refused), then reopens the spare. Returns the accepted fd or -1.
 int accept_with_spare(int listener, Fd& spare);
+
+// The pending error of a socket (SO_ERROR: a non-blocking connect's
+// outcome): 0 or an errno.
+int socket_error(int fd);
 
 }  // namespace hs::net

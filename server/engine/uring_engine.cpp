@@ -162,11 +162,20 @@ std::string UringEngine::describe() const { return "io_uring (single issuer, def
 
 io_uring_sqe* UringEngine::sqe() {
   io_uring_sqe* s = io_uring_get_sqe(&ring_);
-  if (s == nullptr && enabled_) {
-    io_uring_submit(&ring_);  // the SQ is full: hand this turn's work over early
+  if (s == nullptr) {
+    // The SQ is full: hand this turn's work over early. Before the first
+    // wait() only a client fills it (connecting many channels from its own
+    // thread): the ring is enabled here, on that thread.
+    if (!enabled_) enable();
+    if (enabled_) io_uring_submit(&ring_);
     s = io_uring_get_sqe(&ring_);
   }
   return s;
+}
+
+void UringEngine::enable() {
+  // liburing 2.3 declares io_uring_enable_rings() but does not export it.
+  if (::syscall(__NR_io_uring_register, ring_.ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr, 0) == 0) enabled_ = true;
 }
 
 void UringEngine::cancel(uint64_t target) {
@@ -223,7 +232,22 @@ int UringEngine::open(uint32_t channel, uint32_t gen, int fd) {
   Channel& c = channels_[channel];
   c.fd = fd;
   c.gen = gen;
-  c.recv_armed = c.send_busy = c.poll_armed = c.cancelling = c.direct = false;
+  c.recv_armed = c.send_busy = c.poll_armed = c.cancelling = c.direct = c.connecting = false;
+  return 0;
+}
+
+int UringEngine::connect(uint32_t channel, uint32_t gen, int fd, const Address& to) {
+  if (to.length > sizeof(sockaddr_storage)) return EINVAL;
+  io_uring_sqe* s = sqe();
+  if (s == nullptr) return EBUSY;
+  open(channel, gen, fd);
+  Channel& c = channels_[channel];
+  // The kernel reads the address when the request is submitted (next wait()).
+  sockaddr_storage& addr = sends_[channel].to;
+  std::memcpy(&addr, &to.storage, to.length);
+  io_uring_prep_connect(s, fd, reinterpret_cast<const sockaddr*>(&addr), to.length);
+  io_uring_sqe_set_data64(s, user_data(kConnect, channel, gen));
+  c.connecting = true;
   return 0;
 }
 
@@ -234,9 +258,10 @@ void UringEngine::close(uint32_t channel) {
   if (c.recv_armed) cancel(user_data(kRecv, channel, c.gen));
   if (c.send_busy) cancel(user_data(kSend, channel, c.gen));
   if (c.poll_armed) cancel(user_data(kPoll, channel, c.gen));
+  if (c.connecting) cancel(user_data(kConnect, channel, c.gen));
   if (c.fd >= 0) ::close(c.fd);
   c.fd = -1;
-  c.recv_armed = c.send_busy = c.poll_armed = c.cancelling = c.direct = false;
+  c.recv_armed = c.send_busy = c.poll_armed = c.cancelling = c.direct = c.connecting = false;
   ++c.gen;
 }
 
@@ -282,7 +307,7 @@ IoResult UringEngine::send(uint32_t channel, std::span<const iovec> slices, bool
   if (slices.size() == 1) {
     io_uring_prep_send(s, c.fd, slices[0].iov_base, slices[0].iov_len, flags);
   } else {
-    SendArea& a = sends_[channel];
+    SendMsg& a = sends_[channel].send;
     const size_t n = slices.size() < kMaxIov ? slices.size() : kMaxIov;
     for (size_t i = 0; i < n; ++i) a.iov[i] = slices[i];
     a.msg = msghdr{};
@@ -326,18 +351,17 @@ void UringEngine::recycle(uint32_t index) {
   lent_pending_ = 0;
 }
 
-int UringEngine::wait(EngineSink& sink, int timeout_ms) {
+int UringEngine::wait(EngineSink& sink, int64_t timeout_ns) {
   if (!enabled_) {
-    // liburing 2.3 declares io_uring_enable_rings() but does not export it.
-    if (::syscall(__NR_io_uring_register, ring_.ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr, 0) != 0) return -errno;
-    enabled_ = true;
+    enable();
+    if (!enabled_) return -errno;
   }
   io_uring_cqe* first = nullptr;
   int rc;
-  if (timeout_ms < 0) {
+  if (timeout_ns < 0) {
     rc = io_uring_submit_and_wait_timeout(&ring_, &first, 1, nullptr, nullptr);
   } else {
-    __kernel_timespec ts{timeout_ms / 1000, static_cast<long long>(timeout_ms % 1000) * 1'000'000};
+    __kernel_timespec ts{timeout_ns / 1'000'000'000, static_cast<long long>(timeout_ns % 1'000'000'000)};
     rc = io_uring_submit_and_wait_timeout(&ring_, &first, 1, &ts, nullptr);
   }
   if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) return rc;
@@ -419,6 +443,10 @@ void UringEngine::complete(const io_uring_cqe& cqe, EngineSink& sink) {
     case kPoll:
       c.poll_armed = false;
       if (cqe.res >= 0) sink.on_ready(channel, false, true, (cqe.res & (POLLHUP | POLLERR)) != 0);
+      return;
+    case kConnect:
+      c.connecting = false;
+      sink.on_connected(channel, cqe.res > 0 ? 0 : cqe.res);
       return;
     default:
       return;

@@ -18,6 +18,7 @@
 //  - Send: IORING_OP_SEND (one slice) or SENDMSG (up to kMaxIov), one in
 //    flight per connection; every send and re-arm of a loop turn goes in the
 //    one io_uring_enter of the next wait().
+//  - Connect (clients): IORING_OP_CONNECT; its result becomes on_connected().
 //  - File ranges: sendfile(2) in place on the non-blocking socket; when the
 //    socket is full, a POLLOUT poll request says when to go on.
 // Completions carry (generation, channel, operation) in user_data: a
@@ -26,6 +27,8 @@
 #pragma once
 
 #include <liburing.h>
+
+#include <cerrno>
 
 #include "engine/engine.hpp"
 #include "sockets/fd.hpp"
@@ -51,6 +54,7 @@ public:
   void unwatch_stop() override;
 
   int open(uint32_t channel, uint32_t gen, int fd) override;
+  int connect(uint32_t channel, uint32_t gen, int fd, const Address& to) override;
   void close(uint32_t channel) override;
   void refuse(int fd, std::span<const iovec> answer) override;
   void shutdown_send(uint32_t channel) override;
@@ -60,34 +64,41 @@ public:
   IoResult send(uint32_t channel, std::span<const iovec> slices, bool more) override;
   IoResult send_file(uint32_t channel, int file_fd, uint64_t offset, size_t len) override;
   bool discard_input(uint32_t channel) override;
+  IoResult skip_input(uint32_t, size_t) override { return IoResult{-EOPNOTSUPP, false}; }
   void give_buffer(uint32_t index) override;
 
-  int wait(EngineSink& sink, int timeout_ms) override;
+  int wait(EngineSink& sink, int64_t timeout_ns) override;
 
   // Bytes of kernel-shared ring memory (SQ, CQ, SQEs, the buffer ring), for
   // the start-up reservation line.
   size_t ring_bytes() const override { return ring_bytes_; }
 
 private:
-  enum Op : uint32_t { kAccept = 1, kRecv, kSend, kPoll, kStop, kCancel };
+  enum Op : uint32_t { kAccept = 1, kRecv, kSend, kPoll, kStop, kCancel, kConnect };  // 3 bits
   struct Channel {
     int fd = -1;
     uint32_t gen = 0;
     bool recv_armed = false;  // a multishot receive is in flight
     bool send_busy = false;
     bool poll_armed = false;
+    bool connecting = false;  // a CONNECT is in flight
     bool cancelling = false;  // pause_receive asked the receive to end
     bool direct = false;      // the receive in flight is one-shot into direct_at
     char* direct_at = nullptr;
   };
-  struct SendArea {           // what an in-flight SENDMSG points at
+  struct SendMsg {            // what an in-flight SENDMSG points at
     msghdr msg;
     iovec iov[kMaxIov];
+  };
+  union SendArea {
+    SendMsg send;
+    sockaddr_storage to;      // what an in-flight CONNECT points at (no send before it ends)
   };
   static constexpr size_t kMaxListeners = 16;
   static constexpr uint16_t kGroup = 0;
 
   io_uring_sqe* sqe();
+  void enable();
   void cancel(uint64_t user_data);
   void arm_accept(uint32_t listener);
   void arm_stop();

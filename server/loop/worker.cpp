@@ -171,7 +171,8 @@ bool Worker::run() {
   bool ok = true;
   // Bounded by time: once draining, the deadline ends it.
   for (;;) {
-    if (engine_->wait(*this, next_timeout()) < 0) {
+    const int timeout_ms = next_timeout();
+    if (engine_->wait(*this, timeout_ms < 0 ? -1 : int64_t{timeout_ms} * 1'000'000) < 0) {
       ok = false;
       break;
     }

@@ -144,6 +144,7 @@ private:
   void on_ready(uint32_t channel, bool readable, bool writable, bool hangup) override;
   void on_received(uint32_t channel, int64_t n, char* data, uint32_t buffer, bool more) override;
   void on_sent(uint32_t channel, int64_t n) override;
+  void on_connected(uint32_t, int) override {}  // a server never connects
   void on_stop() override { begin_drain(); }
 
   void reject(int fd, const PeerIp& peer);

@@ -144,30 +144,74 @@ TEST_F(Bench, HoldsIdleConnections) {
   EXPECT_NE(r.out.find("holding 20 idle connections (0 failed)"), std::string::npos) << r.out;
 }
 
-TEST(BenchOptions, BadOptionsExitTwo) {
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"bench", "-d", "soon", "http://127.0.0.1:1/"},
-        std::vector<std::string>{"bench", "--pipeline", "0", "http://127.0.0.1:1/"},
-        std::vector<std::string>{"bench", "https://127.0.0.1:1/"},
-        std::vector<std::string>{"bench", "http://127.0.0.1:1/a", "http://127.0.0.1:2/b"},
-        std::vector<std::string>{"bench", "-H", "no colon", "http://127.0.0.1:1/"}}) {
-    const RunResult r = run_homeserve(args, Ms(10000));
-    EXPECT_EQ(r.status, 2) << args[1] << ": " << r.err;
-    EXPECT_NE(r.err.find("homeserve"), std::string::npos);
-  }
-}
-
-TEST(BenchOptions, RefusedConnectionsEndAsConnectErrors) {
-  // A port nothing listens on: every request of -n ends as a connect error.
+// A port nothing listens on: every request of -n ends as a connect error.
+void expect_refused_as_connect_errors(std::vector<std::string> extra) {
   const uint16_t port = free_port();
   ASSERT_NE(port, 0);
-  const RunResult r = run_homeserve({"bench", "-n", "6", "-c", "2", "--json", url(port, "/")}, Ms(30000));
+  std::vector<std::string> args{"bench", "-n", "6", "-c", "2", "--json", url(port, "/")};
+  args.insert(args.begin() + 1, extra.begin(), extra.end());
+  const RunResult r = run_homeserve(args, Ms(30000));
   EXPECT_EQ(r.status, 1) << r.out << r.err;
   const Json j(r.out);
   ASSERT_TRUE(j.ok()) << r.out;
   EXPECT_EQ(j.integer({"responses"}), 0);
   EXPECT_EQ(j.integer({"errors", "connect"}), 6);
 }
+
+// The load generator on each I/O engine (--io), whatever HOMESERVE_IO gives
+// the server: exact counts over small and long bodies pipelined together
+// (epoll counts the long ones with MSG_TRUNC, io_uring where they land),
+// refused connects as connect errors, and the engine named in the summary.
+class BenchIo : public ::testing::TestWithParam<const char*> {
+protected:
+  void SetUp() override {
+    dir.write("small.txt", std::string(1024, 's'));
+    dir.write("large.bin", std::string(300 * 1024, 'l'));
+    std::string failure;
+    ASSERT_TRUE(server.start({dir.path()}, &failure)) << failure;
+  }
+  static const char* engine_name() { return std::string(GetParam()) == "uring" ? "io_uring" : "epoll"; }
+  TempDir dir;
+  Server server;
+};
+
+TEST_P(BenchIo, CountsEveryResponseExactly) {
+  const RunResult r = run_homeserve({"bench", "--io", GetParam(), "-n", "200", "-c", "4", "--pipeline", "4", "--json",
+                                     url(server.port(), "/large.bin"), url(server.port(), "/small.txt")},
+                                    Ms(30000));
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const Json j(r.out);
+  ASSERT_TRUE(j.ok()) << r.out;
+  EXPECT_TRUE(j.root()["io"].equals(engine_name())) << r.out;
+  EXPECT_EQ(j.integer({"responses"}), 200);
+  EXPECT_EQ(j.integer({"requests"}), 200);
+  EXPECT_EQ(j.integer({"status", "2xx"}), 200);
+  EXPECT_EQ(j.integer({"errors", "total"}), 0);
+  EXPECT_EQ(j.integer({"connects"}), 4);
+  // About half are the long body (the connections share the quota as they go).
+  EXPECT_GE(j.integer({"bytes"}), 90 * 300 * 1024);
+  EXPECT_LT(j.integer({"bytes"}), 110 * 300 * 1024 + 200 * 1024);
+}
+
+TEST_P(BenchIo, RefusedConnectionsEndAsConnectErrors) { expect_refused_as_connect_errors({"--io", GetParam()}); }
+
+INSTANTIATE_TEST_SUITE_P(Engines, BenchIo, ::testing::Values("epoll", "uring"));
+
+TEST(BenchOptions, BadOptionsExitTwo) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"bench", "-d", "soon", "http://127.0.0.1:1/"},
+        std::vector<std::string>{"bench", "--pipeline", "0", "http://127.0.0.1:1/"},
+        std::vector<std::string>{"bench", "https://127.0.0.1:1/"},
+        std::vector<std::string>{"bench", "http://127.0.0.1:1/a", "http://127.0.0.1:2/b"},
+        std::vector<std::string>{"bench", "-H", "no colon", "http://127.0.0.1:1/"},
+        std::vector<std::string>{"bench", "--io", "select", "http://127.0.0.1:1/"}}) {
+    const RunResult r = run_homeserve(args, Ms(10000));
+    EXPECT_EQ(r.status, 2) << args[1] << ": " << r.err;
+    EXPECT_NE(r.err.find("homeserve"), std::string::npos);
+  }
+}
+
+TEST(BenchOptions, RefusedConnectionsEndAsConnectErrors) { expect_refused_as_connect_errors({}); }
 
 // A tiny server (tests/client/tiny_server.hpp) that answers every request
 // with the same bytes, closing the connection after each answer when asked.

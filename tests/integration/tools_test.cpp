@@ -82,6 +82,20 @@ TEST_P(Tools, PipelineBadAtGetsTheAnswersBeforeA400AndTheClose) {
   EXPECT_TRUE(has(r.out, "answers 1-8 in order, 400 for request 9, then the close")) << r.out;
 }
 
+TEST_P(Tools, FloodOnEachEngineCountsEveryConnection) {
+  ASSERT_TRUE(start({"--max-connections", "8"}));
+  for (const char* io : {"epoll", "uring"}) {
+    const RunResult r = run_tool(
+        {"flood", url(server.port(), "/b.txt"), "--connections", "20", "--hold", "0", "--io", io}, Ms(30000));
+    EXPECT_EQ(r.status, 0) << io << "\n" << r.out << r.err;
+    EXPECT_TRUE(has(r.out, "flood: 20 connections")) << io << "\n" << r.out;
+    // Every one of the 20 answered 200 or 429 (anything else fails "ok"), some of each.
+    EXPECT_TRUE(has(r.out, "flood: ok")) << io << "\n" << r.out;
+    EXPECT_TRUE(has(r.out, "status 200")) << io << "\n" << r.out;
+    EXPECT_TRUE(has(r.out, "status 429")) << io << "\n" << r.out;
+  }
+}
+
 TEST_P(Tools, FloodSees429sAndAHealthyServerAfterwards) {
   ASSERT_TRUE(start({"--max-connections", "8"}));
   const RunResult r =
@@ -189,6 +203,7 @@ TEST(ToolsUsage, BadCommandLinesExit2WithOneLine) {
       {{"pipeline", "http://127.0.0.1:1/", "-n", "3", "--bad-at", "4"}, "--bad-at must be at most -n"},
       {{"flood", "http://example.com/"}, "numeric"},
       {{"flood", "http://127.0.0.1:1/", "--connections", "0"}, "--connections must be"},
+      {{"flood", "http://127.0.0.1:1/", "--io", "select"}, "--io must be auto, epoll or uring"},
       {{"probe", "ftp://127.0.0.1/"}, "only http://"},
       {{"probe", "http://127.0.0.1:1/", "--only", "nope"}, "unknown check 'nope'"},
       {{"probe", "http://127.0.0.1:1/", "--buffer-size", "lots"}, ""},
