@@ -67,6 +67,20 @@ public:
     return {reinterpret_cast<T*>(aligned), n};
   }
 
+  // Carves room for n objects of T and constructs none: the caller
+  // placement-constructs each one before its first use, so a pool of large
+  // objects costs memory only for those ever used (connection slots).
+  template <class T>
+  std::span<T> take_deferred(size_t n) {
+    static_assert(std::is_trivially_destructible_v<T>, "the arena never runs destructors");
+    uintptr_t p = reinterpret_cast<uintptr_t>(base_.get()) + used_;
+    uintptr_t aligned = (p + alignof(T) - 1) & ~(uintptr_t{alignof(T)} - 1);
+    size_t need = (aligned - p) + n * sizeof(T);
+    if (!base_ || used_ + need > size_) return {};
+    used_ += need;
+    return {reinterpret_cast<T*>(aligned), n};
+  }
+
   // Bytes to reserve for n objects of T, alignment slack included.
   template <class T>
   static constexpr size_t bytes_for(size_t n) { return n * sizeof(T) + alignof(T); }

@@ -42,6 +42,7 @@ size_t Worker::arena_bytes(const WorkerConfig& c) {
   const conn::Limits& lim = c.limits;
   size_t total = 0;
   total += StartupArena::bytes_for<Slot>(c.max_connections);
+  total += StartupArena::bytes_for<uint8_t>(c.max_connections);
   total += StartupArena::bytes_for<uint32_t>(c.max_connections);
   total += StartupArena::bytes_for<conn::Responder*>(size_t{c.max_connections} * lim.max_pipeline);
   total += StartupArena::bytes_for<BufferRef>(c.buffers);
@@ -78,9 +79,17 @@ bool Worker::init(const WorkerConfig& config, conn::Service& service, std::span<
     if (n > 0 && s.empty()) ok = false;
     return s;
   };
-  slots_ = take.operator()<Slot>(config.max_connections);
+  // Slots and pipeline queues stay untouched until a connection first uses
+  // them (the pool hands out the most recently freed slot first).
+  auto deferred = [&]<class T>(size_t n) {
+    std::span<T> s = arena_.take_deferred<T>(n);
+    if (n > 0 && s.empty()) ok = false;
+    return s;
+  };
+  slots_ = deferred.operator()<Slot>(config.max_connections);
+  built_ = take.operator()<uint8_t>(config.max_connections);
   std::span<uint32_t> slot_next = take.operator()<uint32_t>(config.max_connections);
-  queues_ = take.operator()<conn::Responder*>(size_t{config.max_connections} * lim.max_pipeline);
+  queues_ = deferred.operator()<conn::Responder*>(size_t{config.max_connections} * lim.max_pipeline);
   std::span<BufferRef> buffer_refs = take.operator()<BufferRef>(config.buffers);
   std::span<uint32_t> buffer_next = take.operator()<uint32_t>(config.buffers);
   auto take_bytes = [&](size_t n) {
@@ -114,7 +123,6 @@ bool Worker::init(const WorkerConfig& config, conn::Service& service, std::span<
   responder_pool_.init(responders, responder_next);
   now_ = core::monotonic_now();
   wheel_.init(wheel_slots, kTick, now_);
-  for (size_t i = 0; i < slots_.size(); ++i) slots_[i].conn.timer.owner = static_cast<uint32_t>(i);
 
   refresh_clock();
   log_.init(log_batch, log_fd);
@@ -314,6 +322,10 @@ void Worker::on_accept(uint32_t, int fd, const PeerIp& peer, bool over_limit) {
     return;
   }
   const uint32_t index = index_of(*s);
+  if (!built_[index]) {  // first use of this slot
+    new (s) Slot();
+    built_[index] = 1;
+  }
   if (engine_->open(index, s->gen, fd) != 0) {
     engine_->refuse(fd, {});
     slot_pool_.release(s);

@@ -185,7 +185,8 @@ private:
   bool lends_ = false;       // the engine receives into lent buffers (io_uring)
   size_t listener_count_ = 0;
 
-  std::span<Slot> slots_;
+  std::span<Slot> slots_;    // constructed on first use (built_)
+  std::span<uint8_t> built_;
   core::FixedPool<Slot> slot_pool_;
   std::span<conn::Responder*> queues_;  // max_pipeline entries per slot
   std::span<char> buffer_mem_;

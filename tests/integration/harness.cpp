@@ -5,9 +5,12 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -17,6 +20,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstddef>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -49,6 +53,22 @@ void drain(int fd, std::string& out) {
 int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
 // fork + exec of homeserve with stdout and stderr on pipes.
+bool deny_io_uring_now = false;
+
+// In the child, before exec: io_uring_setup fails with EPERM from now on, as
+// under a service manager's SystemCallFilter without @aio.
+void refuse_io_uring_setup() {
+  sock_filter code[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog prog{static_cast<unsigned short>(sizeof code / sizeof code[0]), code};
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+    _exit(126);
+}
+
 pid_t spawn(const std::vector<std::string>& args, int& out, int& err) {
   int o[2], e[2];
   if (::pipe2(o, O_CLOEXEC) != 0) return -1;
@@ -66,8 +86,10 @@ pid_t spawn(const std::vector<std::string>& args, int& out, int& err) {
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
+  const bool deny = deny_io_uring_now;
   const pid_t pid = ::fork();
   if (pid == 0) {
+    if (deny) refuse_io_uring_setup();
     ::dup2(o[1], STDOUT_FILENO);
     ::dup2(e[1], STDERR_FILENO);
     ::execv(argv[0], argv.data());
@@ -89,6 +111,9 @@ int decode_status(int wstatus) {
 }
 
 }  // namespace
+
+DenyIoUring::DenyIoUring() { deny_io_uring_now = true; }
+DenyIoUring::~DenyIoUring() { deny_io_uring_now = false; }
 
 // ---- TempDir ----
 
@@ -137,7 +162,7 @@ bool Server::start(const std::vector<std::string>& args, std::string* failure) {
   for (const auto& a : args) {
     full.push_back(a);
     if (a == "--listen") has_listen = true;
-    if (a == "--config") has_config = true;  // the file may name the engine
+    if (a == "--config" || a == "--io") has_config = true;  // the engine is named there
   }
   if (!has_listen) {
     full.push_back("--listen");

@@ -31,6 +31,16 @@ private:
   std::string path_;
 };
 
+// While one lives, the servers and commands this harness starts run under a
+// seccomp filter that refuses io_uring_setup with EPERM (as a unit's
+// SystemCallFilter without @aio would).
+struct DenyIoUring {
+  DenyIoUring();
+  ~DenyIoUring();
+  DenyIoUring(const DenyIoUring&) = delete;
+  DenyIoUring& operator=(const DenyIoUring&) = delete;
+};
+
 // The server under test.
 class Server {
 public:

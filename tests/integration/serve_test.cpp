@@ -589,6 +589,28 @@ TEST(ServeStartup, PortInUseIsAOneLineError) {
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
+// Where a seccomp filter refuses io_uring (a unit's SystemCallFilter without
+// @aio), --io auto serves with epoll and says why; --io uring refuses to start.
+TEST(ServeStartup, AutoFallsBackToEpollWhereAFilterRefusesIoUring) {
+  TempDir dir;
+  dir.write("a.txt", "fallback\n");
+  DenyIoUring deny;
+  RunResult r = run_homeserve({"serve", dir.path(), "--listen", "127.0.0.1:0", "--io", "uring"}, Ms(5000));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "homeserve: --io uring: io_uring_setup: Operation not permitted\n");
+  Server s;
+  std::string why;
+  ASSERT_TRUE(s.start({dir.path(), "--io", "auto"}, &why)) << why;
+  EXPECT_TRUE(s.startup_line().ends_with("; epoll (io_uring unavailable: io_uring_setup: Operation not permitted)"))
+      << s.startup_line();
+  Client c;
+  ASSERT_TRUE(c.connect(s.port()));
+  ASSERT_TRUE(c.send_all(get("/a.txt", "Connection: close\r\n")));
+  std::string out;
+  EXPECT_TRUE(c.read_to_eof(out, Ms(5000)));
+  EXPECT_NE(out.find("\r\n\r\nfallback\n"), std::string::npos) << out;
+}
+
 // A second homeserve on a port a homeserve already serves must not join it
 // through SO_REUSEPORT (the two would split the clients): it refuses, whatever
 // --workers either runs, and the first keeps serving.

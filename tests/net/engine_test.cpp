@@ -51,6 +51,15 @@ Pair tcp_pair() {
   return p;
 }
 
+// Small socket buffers on both sides: sends come back short, and wait.
+Pair narrow_pair() {
+  Pair p = tcp_pair();
+  const int small = 4096;
+  ::setsockopt(p.server, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+  ::setsockopt(p.client, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  return p;
+}
+
 struct Received {
   uint32_t channel;
   int64_t n;
@@ -85,6 +94,7 @@ public:
     }
   }
   void on_sent(uint32_t channel, int64_t n) override { sent.emplace_back(channel, n); }
+  void on_connected(uint32_t, int) override {}
   void on_stop() override {}
 };
 
@@ -122,7 +132,7 @@ protected:
     const auto deadline = Clock::now() + std::chrono::seconds(5);
     while (!done()) {
       if (Clock::now() > deadline) return false;
-      if (engine_->wait(sink_, 20) < 0) return false;
+      if (engine_->wait(sink_, 20'000'000) < 0) return false;
     }
     return true;
   }
@@ -145,7 +155,7 @@ protected:
         }
         if (!r.pending()) break;
       }
-      engine_->wait(sink_, 20);
+      engine_->wait(sink_, 20'000'000);
       for (const Received& r : sink_.received)
         if (r.channel == channel && r.n > 0) got += r.bytes;
       sink_.received.clear();
@@ -210,10 +220,7 @@ TEST_P(EngineTest, AnEmptyBufferRingIsBackPressureAndLosesNoByte) {
 
 TEST_P(EngineTest, ShortSendsDeliverEveryByteInOrder) {
   make(2);
-  Pair p = tcp_pair();
-  const int small = 4096;
-  ::setsockopt(p.server, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
-  ::setsockopt(p.client, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  Pair p = narrow_pair();
   ASSERT_EQ(engine_->open(0, 1, p.server), 0);
   std::string data(96 << 10, '\0');
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
@@ -263,10 +270,7 @@ TEST_P(EngineTest, ShortSendsDeliverEveryByteInOrder) {
 
 TEST_P(EngineTest, APeerThatResetsMidSendIsAnErrorNotAHang) {
   make(2);
-  Pair p = tcp_pair();
-  const int small = 4096;
-  ::setsockopt(p.server, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
-  ::setsockopt(p.client, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  Pair p = narrow_pair();
   ASSERT_EQ(engine_->open(0, 1, p.server), 0);
   std::string data(1 << 20, 'x');
   // Fill the pipe until a send waits (or comes back short).
