@@ -3,11 +3,13 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <new>
+#include <type_traits>
 
 namespace hs::app {
 
 FileCache::~FileCache() {
-  for (size_t i = 0; i < capacity_; ++i)
+  for (size_t i = 0; i < built_; ++i)
     if (entries_[i].used && entries_[i].info.fd >= 0) ::close(entries_[i].info.fd);
 }
 
@@ -21,16 +23,17 @@ void FileCache::init(size_t entries, size_t content_slots, size_t slot_bytes) {
   free_slots_.reset(content_slots_ > 0 ? new uint32_t[content_slots_] : nullptr);
   free_count_ = content_slots_;
   for (size_t i = 0; i < content_slots_; ++i) free_slots_[i] = static_cast<uint32_t>(content_slots_ - 1 - i);
-  entries_.reset(entries > 0 ? new CacheEntry[entries] : nullptr);
+  static_assert(std::is_trivially_destructible_v<CacheEntry>);
+  entry_mem_.reset(entries > 0 ? static_cast<CacheEntry*>(::operator new(entries * sizeof(CacheEntry),
+                                                                        std::align_val_t{alignof(CacheEntry)}))
+                               : nullptr);
+  entries_ = entry_mem_.get();
+  built_ = 0;
   nbuckets_ = 1;
   while (nbuckets_ < entries * 2) nbuckets_ <<= 1;
   buckets_.reset(new uint32_t[nbuckets_]);
   for (size_t b = 0; b < nbuckets_; ++b) buckets_[b] = kNil;
   free_head_ = kNil;
-  for (size_t i = entries; i > 0; --i) {
-    entries_[i - 1].lru_next = free_head_;
-    free_head_ = static_cast<uint32_t>(i - 1);
-  }
 }
 
 uint32_t FileCache::hash(std::string_view name) {
@@ -57,6 +60,9 @@ uint32_t FileCache::insert(std::string_view name, uint32_t h) {
   uint32_t i = free_head_;
   if (i != kNil) {
     free_head_ = entries_[i].lru_next;
+  } else if (built_ < capacity_) {
+    i = static_cast<uint32_t>(built_++);
+    new (&entries_[i]) CacheEntry();
   } else {
     // Least recently used entry that no response is sending (bounded by capacity).
     for (i = lru_tail_; i != kNil && entries_[i].refs > 0; i = entries_[i].lru_prev) {

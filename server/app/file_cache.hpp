@@ -112,7 +112,7 @@ public:
   // Entries some response is still sending (tests: 0 once responses are done).
   size_t referenced() const {
     size_t n = 0;
-    for (size_t i = 0; i < capacity_; ++i) n += entries_[i].used && entries_[i].refs > 0;
+    for (size_t i = 0; i < built_; ++i) n += entries_[i].used && entries_[i].refs > 0;
     return n;
   }
 
@@ -122,7 +122,14 @@ private:
   void lru_push_front(uint32_t i);
   void chain_unlink(uint32_t i);
 
-  std::unique_ptr<CacheEntry[]> entries_;
+  // Room for capacity_ entries, constructed one by one as first needed
+  // (entries_[0, built_)): an idle cache costs no memory beyond what it used.
+  struct RawDelete {
+    void operator()(CacheEntry* p) const { ::operator delete(p, std::align_val_t{alignof(CacheEntry)}); }
+  };
+  std::unique_ptr<CacheEntry, RawDelete> entry_mem_;
+  CacheEntry* entries_ = nullptr;  // entry_mem_.get()
+  size_t built_ = 0;
   std::unique_ptr<uint32_t[]> buckets_;
   std::unique_ptr<char[]> slab_;             // content_slots_ * slot_bytes_
   std::unique_ptr<uint32_t[]> slot_len_;     // bytes kept in each slot

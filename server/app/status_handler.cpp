@@ -37,6 +37,7 @@ void StatusHandler::handle(const conn::Request& request, conn::Response& respons
   gauge(w, "connections", s.pools.connections);
   gauge(w, "buffers", s.pools.buffers);
   gauge(w, "responders", s.pools.responders);
+  w.key("idle_releases").integer(clamp(s.pools.idle_releases));
   w.end_object();
   w.key("connections").begin_object();
   w.key("accepted").integer(clamp(s.stats.connections_accepted));

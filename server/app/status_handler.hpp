@@ -36,6 +36,7 @@ struct PoolGauges {
   PoolGauge connections;  // connection slots
   PoolGauge buffers;      // receive buffers
   PoolGauge responders;
+  uint64_t idle_releases = 0;  // times the idle pools' pages went back to the kernel
 };
 
 struct StatusSample {

@@ -141,12 +141,14 @@ int serve(const ServeOptions& o) {
   if (!o.user.empty() && net::running_as_root() && !net::drop_privileges(identity, error))
     return fail(kStartError, "cannot drop privileges to " + o.user + ": " + error);
   const std::string line = server.startup_line();
+  // Before the start-up line: whoever reads RSS once the line is out (a
+  // test, a service manager) sees the trimmed figure, not a race with it.
+  net::trim_startup_memory();
   std::fprintf(stdout, "%s\n", line.c_str());
   std::fflush(stdout);
   // Type=notify: ready once the pools are reserved and the sockets listen.
   if (const int e = net::notify_service_manager("READY=1\nSTATUS=" + line))
     std::fprintf(stderr, "homeserve: cannot notify the service manager (NOTIFY_SOCKET): %s\n", std::strerror(e));
-  net::trim_startup_memory();
   return server.run();
 }
 

@@ -1,9 +1,11 @@
 #include "daemon/privileges.hpp"
 
-#include <grp.h>
+#include <fcntl.h>
+#include <grp.h>  // setgroups
 #include <linux/capability.h>
-#include <pwd.h>
+#include <spawn.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,35 +26,103 @@ bool parse_id(std::string_view text, unsigned long& out) {
 
 std::string errno_text(const char* step) { return std::string(step) + ": " + std::strerror(errno); }
 
+// One entry of an NSS database ("passwd" or "group") by name or number, as
+// `getent` prints it ("name:x:1000:1000:..."). homeserve is linked
+// statically, and a static glibc cannot load the system's NSS modules
+// (systemd, ldap, ...) safely: getent, from the system's own glibc, answers
+// exactly what every other program on the machine sees. Start-up only.
+// Returns 1 found, 0 no such entry, -1 with `why` when getent cannot answer.
+int lookup_entry(const char* database, const std::string& key, std::vector<std::string_view>& fields,
+                 std::string& line, std::string& why) {
+  fields.clear();
+  line.clear();
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) {
+    why = errno_text("pipe");
+    return -1;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  // "--": a key that starts with '-' is a key, not an option.
+  char* argv[] = {const_cast<char*>("getent"), const_cast<char*>(database), const_cast<char*>("--"),
+                  const_cast<char*>(key.c_str()), nullptr};
+  pid_t pid = -1;
+  const int rc = ::posix_spawnp(&pid, "getent", &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out[1]);
+  if (rc != 0) {
+    ::close(out[0]);
+    why = std::string("cannot run getent to look the name up: ") + std::strerror(rc);
+    return -1;
+  }
+  char chunk[4096];
+  for (;;) {
+    const ssize_t n = ::read(out[0], chunk, sizeof chunk);
+    if (n > 0 && line.size() < 65536) line.append(chunk, static_cast<size_t>(n));
+    if (n == 0 || (n < 0 && errno != EINTR)) break;
+  }
+  ::close(out[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 2)) {
+    why = "getent " + std::string(database) + " failed";
+    return -1;
+  }
+  if (WEXITSTATUS(status) == 2) return 0;  // getent: no such key
+  const size_t eol = line.find('\n');
+  std::string_view first(line.data(), eol == std::string::npos ? line.size() : eol);
+  for (size_t at = 0;;) {
+    const size_t colon = first.find(':', at);
+    fields.push_back(first.substr(at, colon == std::string_view::npos ? std::string_view::npos : colon - at));
+    if (colon == std::string_view::npos) break;
+    at = colon + 1;
+  }
+  return 1;
+}
+
 }  // namespace
 
 bool resolve_identity(const std::string& user, const std::string& group, Identity& out, std::string& why) {
   out = Identity{};
-  std::vector<char> buf(16384);
-  passwd pw{};
-  passwd* found = nullptr;
-  unsigned long number = 0;
-  int rc = ::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &found);
-  if (found == nullptr && parse_id(user, number)) rc = ::getpwuid_r(static_cast<uid_t>(number), &pw, buf.data(), buf.size(), &found);
-  if (found != nullptr) {
-    out.uid = pw.pw_uid;
-    out.gid = pw.pw_gid;
+  std::vector<std::string_view> fields;
+  std::string line;
+  unsigned long number = 0, uid = 0, gid = 0;
+  std::string lookup_error;
+  const int found = user.empty() ? 0 : lookup_entry("passwd", user, fields, line, lookup_error);
+  if (found < 0) {
+    why = "--user " + user + ": " + lookup_error;
+    return false;
+  }
+  if (found > 0) {
+    // name:password:uid:gid:gecos:home:shell
+    if (fields.size() < 4 || !parse_id(fields[2], uid) || !parse_id(fields[3], gid)) {
+      why = "--user " + user + ": unreadable passwd entry";
+      return false;
+    }
+    out.uid = static_cast<uid_t>(uid);
+    out.gid = static_cast<gid_t>(gid);
   } else if (parse_id(user, number) && !group.empty()) {
     out.uid = static_cast<uid_t>(number);  // a bare number without a passwd entry needs --group
   } else {
-    why = "--user " + user + ": " + (rc != 0 ? std::strerror(rc) : "no such user");
+    why = "--user " + user + ": no such user";
     return false;
   }
   if (!group.empty()) {
-    struct group g{};
-    struct group* gfound = nullptr;
-    rc = ::getgrnam_r(group.c_str(), &g, buf.data(), buf.size(), &gfound);
-    if (gfound == nullptr && parse_id(group, number)) {
+    const int gfound = lookup_entry("group", group, fields, line, lookup_error);
+    if (gfound < 0) {
+      why = "--group " + group + ": " + lookup_error;
+      return false;
+    }
+    // name:password:gid:members
+    if (gfound > 0 && fields.size() >= 3 && parse_id(fields[2], gid)) {
+      out.gid = static_cast<gid_t>(gid);
+    } else if (gfound == 0 && parse_id(group, number)) {
       out.gid = static_cast<gid_t>(number);
-    } else if (gfound != nullptr) {
-      out.gid = g.gr_gid;
     } else {
-      why = "--group " + group + ": " + (rc != 0 ? std::strerror(rc) : "no such group");
+      why = "--group " + group + ": " + (gfound > 0 ? "unreadable group entry" : "no such group");
       return false;
     }
   }

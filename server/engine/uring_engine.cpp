@@ -110,8 +110,7 @@ UringEngine::~UringEngine() {
 }
 
 size_t UringEngine::arena_bytes(const EngineConfig& config) const {
-  return core::StartupArena::bytes_for<Channel>(config.channels) +
-         core::StartupArena::bytes_for<SendArea>(config.channels);
+  return core::StartupArena::bytes_for<Channel>(config.channels) + core::StartupArena::bytes_for<SendArea>(kSqEntries);
 }
 
 bool UringEngine::init(const EngineConfig& config, core::StartupArena& arena, std::string& error) {
@@ -124,8 +123,8 @@ bool UringEngine::init(const EngineConfig& config, core::StartupArena& arena, st
     return false;
   }
   channels_ = arena.take<Channel>(config.channels);
-  sends_ = arena.take_raw<SendArea>(config.channels);
-  if (config.channels > 0 && (channels_.empty() || sends_.empty())) {
+  sends_ = arena.take_raw<SendArea>(kSqEntries);
+  if ((config.channels > 0 && channels_.empty()) || sends_.empty()) {
     error = "internal error: the engine's layout does not fit the arena";
     return false;
   }
@@ -136,6 +135,10 @@ bool UringEngine::init(const EngineConfig& config, core::StartupArena& arena, st
     return false;
   }
   ring_open_ = true;
+  if ((ring_.features & IORING_FEAT_SUBMIT_STABLE) == 0 || ring_.sq.ring_entries > sends_.size()) {
+    error = "io_uring: the kernel does not consume requests at submission (IORING_FEAT_SUBMIT_STABLE)";
+    return false;
+  }
   buf_entries_ = next_pow2(buffers_);
   buf_ring_bytes_ = (buf_entries_ * sizeof(io_uring_buf) + 4095) / 4096 * 4096;
   void* mem = ::mmap(nullptr, buf_ring_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -243,7 +246,7 @@ int UringEngine::connect(uint32_t channel, uint32_t gen, int fd, const Address& 
   open(channel, gen, fd);
   Channel& c = channels_[channel];
   // The kernel reads the address when the request is submitted (next wait()).
-  sockaddr_storage& addr = sends_[channel].to;
+  sockaddr_storage& addr = area_of(s).to;
   std::memcpy(&addr, &to.storage, to.length);
   io_uring_prep_connect(s, fd, reinterpret_cast<const sockaddr*>(&addr), to.length);
   io_uring_sqe_set_data64(s, user_data(kConnect, channel, gen));
@@ -307,7 +310,7 @@ IoResult UringEngine::send(uint32_t channel, std::span<const iovec> slices, bool
   if (slices.size() == 1) {
     io_uring_prep_send(s, c.fd, slices[0].iov_base, slices[0].iov_len, flags);
   } else {
-    SendMsg& a = sends_[channel].send;
+    SendMsg& a = area_of(s).send;
     const size_t n = slices.size() < kMaxIov ? slices.size() : kMaxIov;
     for (size_t i = 0; i < n; ++i) a.iov[i] = slices[i];
     a.msg = msghdr{};

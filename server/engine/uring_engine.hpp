@@ -98,6 +98,12 @@ private:
   static constexpr uint16_t kGroup = 0;
 
   io_uring_sqe* sqe();
+  // The msghdr/iovec (or address) an SQE points at lives beside the SQE's own
+  // index: the kernel has consumed it once the SQE is submitted
+  // (IORING_FEAT_SUBMIT_STABLE), and the index is not reused before that. So
+  // the areas number the SQ's entries, not the connections (idle connections
+  // hold none, and the pages touched are the few a turn's batch uses).
+  SendArea& area_of(const io_uring_sqe* s) { return sends_[static_cast<size_t>(s - ring_.sq.sqes)]; }
   void enable();
   void cancel(uint64_t user_data);
   void arm_accept(uint32_t listener);
@@ -115,7 +121,7 @@ private:
   uint32_t lent_pending_ = 0;  // buffers added to the ring since the last advance
   size_t ring_bytes_ = 0;
   std::span<Channel> channels_;
-  std::span<SendArea> sends_;
+  std::span<SendArea> sends_;  // one per SQ entry
   std::span<char> buffer_mem_;
   size_t buffer_size_ = 0;
   uint32_t buffers_ = 0;

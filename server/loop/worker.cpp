@@ -1,5 +1,6 @@
 #include "loop/worker.hpp"
 
+#include <sys/mman.h>
 #include <sys/uio.h>
 
 #include <algorithm>
@@ -144,6 +145,7 @@ bool Worker::init(const WorkerConfig& config, conn::Service& service, std::span<
   if (lends_) {
     // Every free buffer goes to the engine's ring; bytes arrive in them.
     while (BufferRef* b = buffer_pool_.acquire()) lend_buffer(buffer_index(b->mem));
+    pools_dirty_ = false;  // lent, not yet written
   }
   for (size_t i = 0; i < listeners.size(); ++i) {
     if (int e = engine_->add_listener(static_cast<uint32_t>(i), listeners[i].get())) {
@@ -170,6 +172,7 @@ WorkerGauges Worker::gauges() const {
   g.buffers_in_use = lends_ ? buffer_pool_.capacity() - lent_ : buffer_pool_.in_use();
   g.responders_capacity = responder_pool_.capacity();
   g.responders_in_use = responder_pool_.in_use();
+  g.idle_releases = idle_releases_;
   return g;
 }
 
@@ -189,6 +192,7 @@ bool Worker::run() {
     wheel_.expire(now_, [this](core::TimerNode& node) { on_timer(node); });
     serve_waiters();
     if (log_.enabled()) log_.flush();
+    release_idle_pools();
     if (draining_ && (open_ == 0 || now_ >= drain_deadline_)) break;
   }
   for (size_t i = 0; i < slots_.size(); ++i)
@@ -205,7 +209,37 @@ int Worker::next_timeout() const {
     const int cap = static_cast<int>(std::min<core::Millis>(left, 100));
     t = t < 0 ? cap : std::min(t, cap);
   }
+  if (pools_dirty_ && next_release_ > now_) {  // wake for the idle release, not before
+    const int due = static_cast<int>(std::min<core::Millis>(next_release_ - now_, 1000));
+    t = t < 0 ? due : std::min(t, due);
+  }
   return t;
+}
+
+namespace {
+
+// The whole pages inside `mem` (never a page shared with another pool).
+void release_pages(std::span<char> mem) {
+  const uintptr_t page = 4096;
+  const uintptr_t first = (reinterpret_cast<uintptr_t>(mem.data()) + page - 1) & ~(page - 1);
+  const uintptr_t last = (reinterpret_cast<uintptr_t>(mem.data()) + mem.size()) & ~(page - 1);
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
+}  // namespace
+
+void Worker::release_idle_pools() {
+  if (!pools_dirty_ || now_ < next_release_) return;
+  // Under io_uring a lent buffer is written only inside io_uring_enter on
+  // this thread (DEFER_TASKRUN), and every completion of this turn has been
+  // handled: with all of them back in the ring, none holds a byte.
+  const bool buffers_idle = lends_ ? lent_ == buffer_pool_.capacity() : buffer_pool_.in_use() == 0;
+  if (!buffers_idle || responder_pool_.in_use() != 0) return;
+  release_pages(buffer_mem_);
+  release_pages(responder_mem_);
+  pools_dirty_ = false;
+  next_release_ = now_ + 1000;
+  ++idle_releases_;
 }
 
 void Worker::refresh_clock() {
@@ -388,6 +422,7 @@ uint32_t Worker::buffer_index(std::span<char> mem) const {
 void Worker::lend_buffer(uint32_t index) {
   engine_->give_buffer(index);
   ++lent_;
+  pools_dirty_ = true;
 }
 
 bool Worker::buffer_available() const { return lends_ ? lent_ > 0 : buffer_pool_.available() > 0; }
@@ -395,6 +430,7 @@ bool Worker::buffer_available() const { return lends_ ? lent_ > 0 : buffer_pool_
 bool Worker::acquire_buffer(Slot& s) {
   BufferRef* b = buffer_pool_.acquire();
   if (b == nullptr) return false;
+  pools_dirty_ = true;
   s.conn.attach_buffer(b->mem);
   return true;
 }

@@ -67,6 +67,7 @@ struct WorkerGauges {
   size_t connections_capacity = 0, connections_in_use = 0;
   size_t buffers_capacity = 0, buffers_in_use = 0;
   size_t responders_capacity = 0, responders_in_use = 0;
+  uint64_t idle_releases = 0;
 };
 
 class Worker final : private EngineSink {
@@ -193,6 +194,15 @@ private:
   core::FixedPool<BufferRef> buffer_pool_;
   std::span<Held> held_;     // one per buffer (io_uring)
   uint32_t lent_ = 0;        // buffers in the engine's ring
+  // Idle release: once a second at most, when no receive buffer (or
+  // responder) is in use, their pages go back to the kernel (MADV_DONTNEED).
+  // The reservation stays; a page costs memory again once traffic writes it.
+  // This matters under io_uring, whose buffer ring hands out every buffer in
+  // turn (FIFO), where epoll's LIFO pool keeps reusing the same few.
+  bool pools_dirty_ = false;
+  core::Millis next_release_ = 0;
+  uint64_t idle_releases_ = 0;
+  void release_idle_pools();
   std::span<char> responder_mem_;
   core::FixedPool<conn::Responder> responder_pool_;
   core::TimerWheel wheel_;

@@ -230,6 +230,23 @@ TEST(Privileges, NamesAndNumbersResolve) {
   EXPECT_NE(why.find("no-such-user-hs"), std::string::npos) << why;
   EXPECT_FALSE(resolve_identity("root", "no-such-group-hs", id, why));
   EXPECT_NE(why.find("--group no-such-group-hs"), std::string::npos) << why;
+  // Names go to getent as keys, never as its options.
+  EXPECT_FALSE(resolve_identity("--help", "", id, why));
+  EXPECT_NE(why.find("no such user"), std::string::npos) << why;
+  ASSERT_TRUE(resolve_identity("root", "root", id, why)) << why;  // a group by name
+  EXPECT_EQ(id.gid, 0u);
+}
+
+TEST(Privileges, ANameLookupWithoutGetentIsAClearError) {
+  const char* saved = std::getenv("PATH");
+  const std::string path = saved != nullptr ? saved : "";
+  ::setenv("PATH", "/nonexistent-hs", 1);
+  Identity id;
+  std::string why;
+  const bool ok = resolve_identity("root", "", id, why);
+  ::setenv("PATH", path.c_str(), 1);
+  EXPECT_FALSE(ok);
+  EXPECT_NE(why.find("cannot run getent"), std::string::npos) << why;
 }
 
 TEST(Privileges, TheCurrentIdentityIsNotMistakenForADrop) {
