@@ -13,6 +13,7 @@
 #include "client/bench/process.hpp"
 #include "client/bench/report.hpp"
 #include "client/bench/runner.hpp"
+#include "engine/uring_engine.hpp"
 #include "json/writer.hpp"
 #include "sockets/address.hpp"
 
@@ -35,6 +36,7 @@ constexpr Scenario kScenarios[] = {
 
 struct Row {
   const Scenario* scenario;
+  const char* engine;  // the server's --io
   std::string mode;
   Result result;
   uint64_t server_rss = 0;
@@ -76,12 +78,20 @@ int run_embedded(const Options& o, int64_t scenario_ns, net::IoKind io) {
     std::fprintf(stderr, "homeserve bench: cannot create a temporary docroot in /tmp\n");
     return 1;
   }
+  // Each compaction mode under each engine the kernel offers the server.
+  std::vector<const char*> engines = {"epoll"};
+  std::string uring_why;
+  if (net::uring_usable(uring_why)) engines.push_back("uring");
+  else if (!o.json) std::printf("homeserve bench: io_uring unavailable (%s): epoll only\n", uring_why.c_str());
   std::vector<Row> rows;
   bool any_error = false;
+  for (const char* engine : engines)
   for (const std::string& mode : o.compaction) {
     ServerProcess server;
     std::string error;
-    if (!server.start({docroot.path(), "--compaction", mode, "--workers", "1", "--keepalive-timeout", "60"}, error)) {
+    if (!server.start({docroot.path(), "--compaction", mode, "--workers", "1", "--keepalive-timeout", "60", "--io",
+                       engine},
+                      error)) {
       std::fprintf(stderr, "homeserve bench: %s\n", error.c_str());
       return 1;
     }
@@ -106,8 +116,9 @@ int run_embedded(const Options& o, int64_t scenario_ns, net::IoKind io) {
       spec.io = io;
       spec.depth = s.depth;
       spec.duration_ns = scenario_ns;
-      Row row{&s, mode, Result{}, 0, 0};
-      if (o.progress && ::isatty(STDERR_FILENO)) std::fprintf(stderr, "  %-20s %-8s ...\r", s.name, mode.c_str());
+      Row row{&s, engine, mode, Result{}, 0, 0};
+      if (o.progress && ::isatty(STDERR_FILENO))
+        std::fprintf(stderr, "  %-20s %-5s %-8s ...\r", s.name, engine, mode.c_str());
       const double cpu0 = process_cpu_seconds(server.pid());
       if (!execute(spec, row.result, error)) {
         std::fprintf(stderr, "homeserve bench: %s\n", error.c_str());
@@ -131,6 +142,7 @@ int run_embedded(const Options& o, int64_t scenario_ns, net::IoKind io) {
       w.begin_object();
       w.key("scenario").string(r.scenario->name);
       w.key("compaction").string(r.mode);
+      w.key("io").string(r.engine);
       w.key("connections").integer(o.connections ? o.connections : r.scenario->connections);
       w.key("pipeline").integer(r.scenario->depth);
       write_result(w, r.result);
@@ -143,29 +155,33 @@ int run_embedded(const Options& o, int64_t scenario_ns, net::IoKind io) {
     return any_error ? 1 : 0;
   }
 
-  std::printf("homeserve bench: embedded scenarios, %.1f s each, a homeserve (1 worker) per compaction mode\n",
-              static_cast<double>(scenario_ns) / 1e9);
-  std::printf("%-20s %-9s %12s %10s %10s %12s %12s %8s\n", "scenario", "mode", "req/s", "p50", "p99", "server RSS",
-              "server cpu", "errors");
+  std::printf(
+      "homeserve bench: embedded scenarios, %.1f s each, a homeserve (1 worker) per engine and compaction mode\n",
+      static_cast<double>(scenario_ns) / 1e9);
+  std::printf("%-20s %-6s %-9s %12s %10s %10s %12s %12s %8s\n", "scenario", "io", "mode", "req/s", "p50", "p99",
+              "server RSS", "server cpu", "errors");
   for (const Row& r : rows) {
     const Histogram& h = *r.result.latency;
     char cpu[32];
     std::snprintf(cpu, sizeof cpu, "%.2f us", r.server_cpu_us);
-    std::printf("%-20s %-9s %12.0f %10s %10s %12s %12s %8llu\n", r.scenario->name, r.mode.c_str(),
+    std::printf("%-20s %-6s %-9s %12.0f %10s %10s %12s %12s %8llu\n", r.scenario->name, r.engine, r.mode.c_str(),
                 per_second(r.result.counters.responses, r.result.seconds), format_latency(h.percentile(50)).c_str(),
                 format_latency(h.percentile(99)).c_str(), format_bytes(static_cast<double>(r.server_rss)).c_str(), cpu,
                 static_cast<unsigned long long>(r.result.counters.error_total()));
   }
-  // readv / memmove per scenario, when both ran.
+  // readv / memmove per scenario and engine, when both modes ran.
   const size_t n = std::size(kScenarios);
-  if (o.compaction.size() == 2 && rows.size() == 2 * n) {
-    std::printf("compare: %s/%s req/s:", o.compaction[1].c_str(), o.compaction[0].c_str());
-    for (size_t i = 0; i < n; ++i) {
-      const double a = per_second(rows[i].result.counters.responses, rows[i].result.seconds);
-      const double b = per_second(rows[n + i].result.counters.responses, rows[n + i].result.seconds);
-      std::printf("%s %s %.2fx", i ? "," : "", kScenarios[i].name, a > 0 ? b / a : 0.0);
+  if (o.compaction.size() == 2 && rows.size() == 2 * n * engines.size()) {
+    for (size_t e = 0; e < engines.size(); ++e) {
+      const Row* first = &rows[e * 2 * n];
+      std::printf("compare: %s/%s req/s (%s):", o.compaction[1].c_str(), o.compaction[0].c_str(), engines[e]);
+      for (size_t i = 0; i < n; ++i) {
+        const double a = per_second(first[i].result.counters.responses, first[i].result.seconds);
+        const double b = per_second(first[n + i].result.counters.responses, first[n + i].result.seconds);
+        std::printf("%s %s %.2fx", i ? "," : "", kScenarios[i].name, a > 0 ? b / a : 0.0);
+      }
+      std::printf("\n");
     }
-    std::printf("\n");
   }
   return any_error ? 1 : 0;
 }
