@@ -51,7 +51,7 @@ void release_responder(Context& ctx, Responder* r) {
 
 }  // namespace
 
-void Connection::open(Context& ctx, std::span<Responder*> queue_storage, Millis now) {
+void Connection::open(Context& ctx, std::span<QueueEntry> queue_storage, Millis now) {
   ctx_ = &ctx;
   rb_ = ReceiveBuffer{};
   queue_.init(queue_storage);
@@ -69,7 +69,7 @@ void Connection::open(Context& ctx, std::span<Responder*> queue_storage, Millis 
 
 void Connection::abort() {
   while (!queue_.empty()) {
-    release_responder(*ctx_, queue_.front());
+    release_responder(*ctx_, queued(0));
     queue_.pop();
   }
   close_now_ = true;
@@ -101,7 +101,7 @@ void Connection::on_peer_closed(Millis now) {
 
 void Connection::push_response(Responder* r) {
   if (queue_.empty()) last_send_ = now_;  // the send timeout runs from the first queued byte
-  queue_.push(r);
+  queue_.push(static_cast<QueueEntry>(ctx_->responders->index_of(r)));
 }
 
 void Connection::process(Millis now) {
@@ -396,7 +396,7 @@ size_t Connection::gather(std::span<Slice> out, bool* file_follows) const {
   size_t n = 0;
   if (file_follows != nullptr) *file_follows = false;
   for (size_t i = 0; i < queue_.size() && n + 2 <= out.size(); ++i) {
-    const Responder* r = const_cast<core::FixedRing<Responder*>&>(queue_).at(i);
+    const Responder* r = queued(i);
     uint32_t sent = r->bytes_sent;
     if (sent < r->head_len) {
       out[n++] = {r->head_area.data() + r->head_start + sent, r->head_len - sent};
@@ -415,7 +415,7 @@ size_t Connection::gather(std::span<Slice> out, bool* file_follows) const {
 
 Responder* Connection::pending_file() {
   if (queue_.empty()) return nullptr;
-  Responder* r = queue_.front();
+  Responder* r = queued(0);
   return r->bytes_done() && r->file_remaining > 0 ? r : nullptr;
 }
 
@@ -424,7 +424,7 @@ void Connection::on_sent(size_t n, Millis now) {
   ctx_->stats->bytes_out += n;
   bool freed = false;
   while (!queue_.empty()) {
-    Responder* r = queue_.front();
+    Responder* r = queued(0);
     if (!r->bytes_done()) {
       const size_t take = std::min<size_t>(n, r->bytes_len() - r->bytes_sent);
       r->bytes_sent += static_cast<uint32_t>(take);

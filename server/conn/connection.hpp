@@ -35,6 +35,10 @@
 namespace hs::conn {
 
 // What one worker shares between its connections. Filled at start-up.
+// A pipeline queue entry: a responder's index in its pool.
+using QueueEntry = uint16_t;
+constexpr size_t kMaxResponders = 65535;  // per worker: what a QueueEntry can name
+
 struct Context {
   Limits limits;
   Service* service = nullptr;
@@ -63,7 +67,7 @@ public:
   };
 
   // Prepares a fresh connection slot; `queue_storage` holds max_pipeline entries.
-  void open(Context& ctx, std::span<Responder*> queue_storage, core::Millis now);
+  void open(Context& ctx, std::span<QueueEntry> queue_storage, core::Millis now);
   // Releases every responder still queued (the socket went away).
   void abort();
 
@@ -140,7 +144,10 @@ private:
 
   Context* ctx_ = nullptr;
   ReceiveBuffer rb_;
-  core::FixedRing<Responder*> queue_;
+  // Responders in send order, by their index in ctx_->responders: two bytes
+  // an entry, not eight, in every slot's queue (kMaxResponders).
+  core::FixedRing<QueueEntry> queue_;
+  Responder* queued(size_t i) const { return &ctx_->responders->at(queue_.at(i)); }
   http::ChunkedDecoder chunked_;
   Phase phase_ = Phase::Idle;
   http::BodyFraming framing_ = http::BodyFraming::None;

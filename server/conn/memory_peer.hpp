@@ -132,7 +132,7 @@ private:
   std::vector<char> responder_mem_;
   std::vector<Responder> responders_;
   std::vector<uint32_t> next_;
-  std::vector<Responder*> queue_;
+  std::vector<QueueEntry> queue_;
   core::FixedPool<Responder> pool_;
   Context ctx_;
   size_t max_write_;

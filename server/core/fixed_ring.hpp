@@ -23,6 +23,7 @@ public:
   T& front() { return slots_[head_]; }
   const T& front() const { return slots_[head_]; }
   T& at(size_t i) { return slots_[(head_ + i) % slots_.size()]; }  // 0 = front
+  const T& at(size_t i) const { return slots_[(head_ + i) % slots_.size()]; }
   void pop() {
     head_ = (head_ + 1) % slots_.size();
     --size_;

@@ -61,7 +61,8 @@ std::string validate(const ServerConfig& c) {
   if (w.buffers > w.max_connections)
     return "--buffers (" + number(w.buffers) + ") is more than --max-connections (" + number(w.max_connections) +
            "): a connection holds at most one buffer";
-  if (w.responders == 0) return "--responders must be at least 1";
+  if (w.responders == 0 || w.responders > conn::kMaxResponders)
+    return "--responders must be from 1 to " + number(conn::kMaxResponders);
   if (w.limits.max_pipeline == 0 || w.limits.max_pipeline > kMaxPipeline)
     return "--max-pipeline must be from 1 to " + number(kMaxPipeline);
   if (w.limits.responder_size <= w.limits.responder_head + 64 || w.limits.responder_head < 256)

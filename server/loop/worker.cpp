@@ -45,7 +45,7 @@ size_t Worker::arena_bytes(const WorkerConfig& c) {
   total += StartupArena::bytes_for<Slot>(c.max_connections);
   total += StartupArena::bytes_for<uint8_t>(c.max_connections);
   total += StartupArena::bytes_for<uint32_t>(c.max_connections);
-  total += StartupArena::bytes_for<conn::Responder*>(size_t{c.max_connections} * lim.max_pipeline);
+  total += StartupArena::bytes_for<conn::QueueEntry>(size_t{c.max_connections} * lim.max_pipeline);
   total += StartupArena::bytes_for<BufferRef>(c.buffers);
   total += StartupArena::bytes_for<uint32_t>(c.buffers);
   total += StartupArena::bytes_for<char>(size_t{c.buffers} * lim.buffer_size);
@@ -90,7 +90,7 @@ bool Worker::init(const WorkerConfig& config, conn::Service& service, std::span<
   slots_ = deferred.operator()<Slot>(config.max_connections);
   built_ = take.operator()<uint8_t>(config.max_connections);
   std::span<uint32_t> slot_next = take.operator()<uint32_t>(config.max_connections);
-  queues_ = deferred.operator()<conn::Responder*>(size_t{config.max_connections} * lim.max_pipeline);
+  queues_ = deferred.operator()<conn::QueueEntry>(size_t{config.max_connections} * lim.max_pipeline);
   std::span<BufferRef> buffer_refs = take.operator()<BufferRef>(config.buffers);
   std::span<uint32_t> buffer_next = take.operator()<uint32_t>(config.buffers);
   auto take_bytes = [&](size_t n) {

@@ -189,7 +189,7 @@ private:
   std::span<Slot> slots_;    // constructed on first use (built_)
   std::span<uint8_t> built_;
   core::FixedPool<Slot> slot_pool_;
-  std::span<conn::Responder*> queues_;  // max_pipeline entries per slot
+  std::span<conn::QueueEntry> queues_;  // max_pipeline entries per slot
   std::span<char> buffer_mem_;
   core::FixedPool<BufferRef> buffer_pool_;
   std::span<Held> held_;     // one per buffer (io_uring)

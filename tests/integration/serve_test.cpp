@@ -646,6 +646,7 @@ TEST(ServeStartup, BadConfigurationsAreOneLineErrors) {
       {"serve", dir.path(), "--buffers", "0"},
       {"serve", dir.path(), "--buffers", "100", "--max-connections", "10"},
       {"serve", dir.path(), "--responders", "0"},
+      {"serve", dir.path(), "--responders", "65536"},  // more than a pipeline queue entry can name
       {"serve", dir.path(), "--workers", "0"},
       {"serve", dir.path(), "--listen", "localhost:80"},
       {"serve", dir.path(), "--listen", "127.0.0.1:99999"},
