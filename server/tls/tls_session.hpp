@@ -1,0 +1,73 @@
+// One TLS connection, sans-I/O: ciphertext in from the peer, plaintext out
+// to the connection; plaintext in from the connection, ciphertext out for
+// the engine to send. No socket, no engine type: the same object runs under
+// epoll and io_uring, in tests and in the fuzzer. Its memory (the SSL
+// object, two memory BIOs, OpenSSL's record buffers) comes from the TLS
+// arena (tls_memory.hpp).
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+
+typedef struct ssl_st SSL;
+typedef struct ssl_ctx_st SSL_CTX;
+typedef struct bio_st BIO;
+
+namespace hs::tls {
+
+enum class TlsState : unsigned char {
+  Handshaking,
+  Open,      // application data flows
+  Closed,    // the peer sent close_notify
+  Failed,    // a fatal alert was sent or received; the connection must close
+};
+
+class TlsSession {
+public:
+  TlsSession() = default;
+  TlsSession(const TlsSession&) = delete;
+  TlsSession& operator=(const TlsSession&) = delete;
+  ~TlsSession() { close(); }
+
+  // Starts a server-side session. False when the arena cannot hold it.
+  bool open(SSL_CTX* ctx);
+  void close();
+  bool is_open() const { return ssl_ != nullptr; }
+
+  // Ciphertext from the peer; every byte is taken (false: no memory).
+  bool feed(std::span<const char> ciphertext);
+  // Decrypted application bytes into `out`: how many (0: none yet, or the
+  // handshake still runs; see state()). Progresses the handshake.
+  size_t read(std::span<char> out);
+  // Application bytes to encrypt: how many were taken (all of them while
+  // Open, unless memory runs out).
+  size_t write(std::span<const char> plaintext);
+  // Ciphertext waiting for the engine: what is there, then consume() it.
+  std::span<const char> output() const;
+  void consume(size_t n);
+  // Queues close_notify.
+  void shutdown();
+
+  TlsState state() const { return state_; }
+  const std::string& error() const { return error_; }
+  // After the handshake: "TLSv1.3", the cipher suite's name, the ALPN
+  // protocol ("" when none was agreed).
+  const char* version() const;
+  const char* cipher() const;
+  std::string alpn() const;
+  // Hands OpenSSL's record buffers back while the connection is idle.
+  void release_buffers();
+
+private:
+  void advance();
+  void fail(int ssl_error);
+
+  SSL* ssl_ = nullptr;
+  BIO* in_ = nullptr;   // ciphertext from the peer (owned by ssl_)
+  BIO* out_ = nullptr;  // ciphertext to the peer (owned by ssl_)
+  TlsState state_ = TlsState::Handshaking;
+  std::string error_;
+};
+
+}  // namespace hs::tls
