@@ -1,5 +1,7 @@
 #include "tls/tls_context.hpp"
 
+#include "tls/tls_session.hpp"
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -16,6 +18,12 @@ constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384";
 constexpr const char* kTls13Suites = "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384";
 constexpr unsigned char kHttp11[] = {'h', 't', 't', 'p', '/', '1', '.', '1'};
+
+// TLS 1.3 traffic secrets go to the session, for the hand-off to the record
+// layer; nothing is written anywhere.
+void key_log(const SSL* ssl, const char* line) {
+  if (auto* s = static_cast<TlsSession*>(SSL_get_ex_data(ssl, session_index()))) s->on_key_log(line);
+}
 
 int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned inlen,
                 void*) {
@@ -73,6 +81,7 @@ bool TlsContext::load(const std::string& cert_chain, const std::string& key, std
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_num_tickets(ctx, 1);
   SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);
+  SSL_CTX_set_keylog_callback(ctx, key_log);
   if (SSL_CTX_use_certificate_chain_file(ctx, cert_chain.c_str()) != 1) return fail("--tls-cert " + cert_chain);
   if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) return fail("--tls-key " + key);
   if (SSL_CTX_check_private_key(ctx) != 1) return fail("--tls-key " + key + " does not match --tls-cert " + cert_chain);

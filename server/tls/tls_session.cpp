@@ -4,6 +4,9 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <cstring>
+#include <string_view>
+
 #include "tls/tls_context.hpp"
 
 namespace hs::tls {
@@ -27,12 +30,18 @@ bool TlsSession::open(SSL_CTX* ctx) {
   BIO_set_mem_eof_return(in_, -1);
   SSL_set_bio(ssl_, in_, out_);
   SSL_set_accept_state(ssl_);
+  SSL_set_ex_data(ssl_, session_index(), this);
+  secrets_seen_ = secret_len_ = 0;
+  records_after_handshake_ = 0;
   state_ = TlsState::Handshaking;
   error_.clear();
   return true;
 }
 
 void TlsSession::close() {
+  OPENSSL_cleanse(client_secret_, sizeof client_secret_);
+  OPENSSL_cleanse(server_secret_, sizeof server_secret_);
+  secrets_seen_ = 0;
   if (ssl_ != nullptr) SSL_free(ssl_);  // frees both BIOs
   ssl_ = nullptr;
   in_ = out_ = nullptr;
@@ -66,9 +75,18 @@ void TlsSession::fail(int ssl_error) {
 }
 
 void TlsSession::advance() {
+  const size_t before = output().size();
   const int r = SSL_do_handshake(ssl_);
   if (r == 1) {
     state_ = TlsState::Open;
+    // What the last step wrote answers the client's Finished: in TLS 1.3
+    // only records under the server's application keys (session tickets).
+    const std::span<const char> out = output();
+    for (size_t at = before; at + kRecordHeader <= out.size();) {
+      const auto* h = reinterpret_cast<const unsigned char*>(out.data() + at);
+      at += kRecordHeader + ((size_t{h[3]} << 8) | h[4]);
+      ++records_after_handshake_;
+    }
     return;
   }
   const int e = SSL_get_error(ssl_, r);
@@ -134,6 +152,79 @@ std::string TlsSession::alpn() const {
   unsigned len = 0;
   if (ssl_ != nullptr) SSL_get0_alpn_selected(ssl_, &p, &len);
   return p != nullptr ? std::string(reinterpret_cast<const char*>(p), len) : std::string();
+}
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+void TlsSession::on_key_log(const char* line) {
+  // "<LABEL> <client random, hex> <secret, hex>"
+  const std::string_view l(line);
+  int which = 0;
+  if (l.rfind("CLIENT_TRAFFIC_SECRET_0 ", 0) == 0) which = 1;
+  else if (l.rfind("SERVER_TRAFFIC_SECRET_0 ", 0) == 0) which = 2;
+  else return;
+  const size_t at = l.rfind(' ');
+  const std::string_view hex = l.substr(at + 1);
+  if (hex.size() != 64 && hex.size() != 96) return;
+  uint8_t* dst = which == 1 ? client_secret_ : server_secret_;
+  for (size_t i = 0; i < hex.size() / 2; ++i) {
+    const int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return;
+    dst[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  secret_len_ = static_cast<uint8_t>(hex.size() / 2);
+  secrets_seen_ |= static_cast<uint8_t>(which);
+}
+
+bool TlsSession::hand_off(RecordState& out, std::span<char> unread, size_t& unread_len) {
+  unread_len = 0;
+  if (ssl_ == nullptr || state_ != TlsState::Open) {
+    error_ = "the handshake is not done";
+    return false;
+  }
+  if (SSL_version(ssl_) != TLS1_3_VERSION) {
+    error_ = "only TLS 1.3 hands off to the record layer";
+    return false;
+  }
+  if (!output().empty()) {
+    error_ = "the handshake's output has not been sent yet";
+    return false;
+  }
+  if (secrets_seen_ != 3 || !out.set_suite(cipher()) || secret_len_ != out.hash_len) {
+    error_ = "the traffic secrets were not seen";
+    return false;
+  }
+  std::memcpy(out.read.secret, client_secret_, secret_len_);
+  std::memcpy(out.write.secret, server_secret_, secret_len_);
+  if (!out.derive(out.read) || !out.derive(out.write)) {
+    error_ = "cannot derive the traffic keys";
+    out.wipe();
+    return false;
+  }
+  out.write.seq = records_after_handshake_;
+  // Whatever the peer sent after its Finished is still in the input BIO.
+  const size_t pending = static_cast<size_t>(BIO_ctrl_pending(in_));
+  if (pending > unread.size()) {
+    error_ = "too many bytes after the handshake";
+    out.wipe();
+    return false;
+  }
+  if (pending > 0) unread_len = static_cast<size_t>(BIO_read(in_, unread.data(), static_cast<int>(pending)));
+  return true;
+}
+
+int session_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
 }
 
 void TlsSession::release_buffers() {

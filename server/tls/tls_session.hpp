@@ -10,6 +10,8 @@
 #include <span>
 #include <string>
 
+#include "tls/record_layer.hpp"
+
 typedef struct ssl_st SSL;
 typedef struct ssl_ctx_st SSL_CTX;
 typedef struct bio_st BIO;
@@ -22,6 +24,9 @@ enum class TlsState : unsigned char {
   Closed,    // the peer sent close_notify
   Failed,    // a fatal alert was sent or received; the connection must close
 };
+
+// The SSL ex_data slot that points back at a session (for the key log).
+int session_index();
 
 class TlsSession {
 public:
@@ -59,6 +64,17 @@ public:
   // Hands OpenSSL's record buffers back while the connection is idle.
   void release_buffers();
 
+  // TLS 1.3, once Open and the handshake's output has been consumed: the
+  // record state that carries the connection on without OpenSSL's SSL
+  // object (record_layer.hpp). `unread` gets the ciphertext the peer sent
+  // after its Finished (records for the new state; at most unread.size()
+  // bytes: false if more). The session should be closed afterwards. False
+  // with error() for TLS 1.2 or when the secrets were not seen.
+  bool hand_off(RecordState& out, std::span<char> unread, size_t& unread_len);
+
+  // OpenSSL's key log, for this session's secrets (tls_context.cpp).
+  void on_key_log(const char* line);
+
 private:
   void advance();
   void fail(int ssl_error);
@@ -68,6 +84,13 @@ private:
   BIO* out_ = nullptr;  // ciphertext to the peer (owned by ssl_)
   TlsState state_ = TlsState::Handshaking;
   std::string error_;
+  // TLS 1.3 application traffic secrets from the key log, and how many
+  // records OpenSSL sealed with ours after the handshake (its tickets).
+  uint8_t client_secret_[48] = {};
+  uint8_t server_secret_[48] = {};
+  uint8_t secret_len_ = 0;
+  uint8_t secrets_seen_ = 0;  // bit 0 client, bit 1 server
+  uint64_t records_after_handshake_ = 0;
 };
 
 }  // namespace hs::tls

@@ -1,0 +1,105 @@
+// Test helpers for the TLS layer: the arena installed before OpenSSL runs,
+// keys made with openssl(1), an OpenSSL client over memory BIOs, and a pump
+// that moves bytes between it and a TlsSession.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <openssl/ssl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <span>
+#include <string>
+
+#include "tls/tls_memory.hpp"
+#include "tls/tls_session.hpp"
+
+namespace hs::tls {
+
+// Before any OpenSSL call in this process (gtest runs each test in its own
+// process under ctest; a static initializer runs before main).
+inline const bool g_memory = [] {
+  std::string why;
+  const bool ok = install_tls_memory(size_t{64} << 20, why);
+  if (!ok) std::fprintf(stderr, "tls test: %s\n", why.c_str());
+  return ok;
+}();
+
+struct Keys {
+  std::string dir, cert, key;
+  bool make(const char* kind) {
+    char tmpl[] = "/tmp/hs-tls-test-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) return false;
+    dir = tmpl;
+    cert = dir + "/cert.pem";
+    key = dir + "/key.pem";
+    const std::string alg = std::string(kind) == "rsa" ? "-newkey rsa:2048" : "-newkey ec -pkeyopt ec_paramgen_curve:P-256";
+    const std::string cmd = "openssl req -x509 " + alg + " -nodes -days 2 -subj /CN=localhost -keyout " + key +
+                            " -out " + cert + " >/dev/null 2>&1";
+    return std::system(cmd.c_str()) == 0;
+  }
+  ~Keys() {
+    if (!dir.empty()) std::system(("rm -rf " + dir).c_str());
+  }
+};
+
+// An OpenSSL client over two memory BIOs.
+struct Client {
+  SSL_CTX* ctx = nullptr;
+  SSL* ssl = nullptr;
+  BIO* in = nullptr;
+  BIO* out = nullptr;
+  explicit Client(int min_version, int max_version, const char* ciphers12 = nullptr, const char* suites13 = nullptr,
+                  bool alpn = true) {
+    ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_min_proto_version(ctx, min_version);
+    SSL_CTX_set_max_proto_version(ctx, max_version);
+    SSL_CTX_set_security_level(ctx, 0);  // let the old protocols be offered, to be refused
+    if (ciphers12 != nullptr) SSL_CTX_set_cipher_list(ctx, ciphers12);
+    if (suites13 != nullptr) SSL_CTX_set_ciphersuites(ctx, suites13);
+    ssl = SSL_new(ctx);
+    in = BIO_new(BIO_s_mem());
+    out = BIO_new(BIO_s_mem());
+    BIO_set_mem_eof_return(in, -1);
+    SSL_set_bio(ssl, in, out);
+    SSL_set_connect_state(ssl);
+    SSL_set_tlsext_host_name(ssl, "localhost");
+    static const unsigned char protos[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+    if (alpn) SSL_set_alpn_protos(ssl, protos, sizeof protos);
+  }
+  ~Client() {
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+  }
+  std::string take_output() {
+    std::string s;
+    char buf[4096];
+    int n;
+    while ((n = BIO_read(out, buf, sizeof buf)) > 0) s.append(buf, static_cast<size_t>(n));
+    return s;
+  }
+  void give(std::span<const char> bytes) { BIO_write(in, bytes.data(), static_cast<int>(bytes.size())); }
+};
+
+inline size_t g_pump_peak = 0;  // the arena's most in use during a pump
+
+// Moves bytes both ways until neither side has anything to say.
+inline void pump(Client& c, TlsSession& s) {
+  for (int round = 0; round < 20; ++round) {
+    g_pump_peak = std::max(g_pump_peak, tls_memory_stats().in_use);
+    SSL_do_handshake(c.ssl);
+    const std::string to_server = c.take_output();
+    if (!to_server.empty()) s.feed(to_server);
+    char sink[1];
+    s.read(sink);  // progresses the handshake
+    const std::span<const char> to_client = s.output();
+    if (to_server.empty() && to_client.empty()) break;
+    c.give(to_client);
+    s.consume(to_client.size());
+  }
+}
+
+}  // namespace hs::tls
