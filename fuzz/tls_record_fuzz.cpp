@@ -3,7 +3,11 @@
 // more plaintext than a record can hold, and (with overwhelming
 // probability) never accepts a forged record; (2) as plaintext, what seal()
 // makes, open() gives back byte for byte, whatever the suite, and a changed
-// byte is always refused. The first byte picks the suite.
+// byte is always refused; (3) as records the peer seals (type and body
+// chosen by the input, cut at random), through RecordStream: the
+// post-handshake protocol (KeyUpdate in pieces, alerts, stray types) never
+// crashes, delivers no more plaintext than was sealed, and stops at the
+// first failure. The first byte picks the suite.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -11,6 +15,7 @@
 #include <vector>
 
 #include "tls/record_layer.hpp"
+#include "tls/record_stream.hpp"
 
 namespace {
 
@@ -56,6 +61,45 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::abort();
     tampered[hs::tls::kRecordHeader + (data[0] % (len - hs::tls::kRecordHeader))] ^= 0x20;
     if (hs::tls::open(t, tampered).alert != hs::tls::Alert::BadRecordMac) std::abort();
+  }
+  // (3) Records of the input's choosing, sealed by the peer, into a stream.
+  {
+    hs::tls::RecordState s = make_state(data[0]);
+    hs::tls::RecordStream stream;
+    stream.start(s);
+    hs::tls::RecordState peer = s;  // same secrets both ways (make_state)
+    std::vector<char> wire;
+    size_t sealed_app = 0;
+    // Input after the first byte: [type][len][body...] repeated.
+    for (size_t at = 1; at + 2 <= size;) {
+      const uint8_t type = data[at];
+      const size_t len = std::min<size_t>(data[at + 1], size - at - 2);
+      std::vector<char> rec(hs::tls::sealed_size(len));
+      const size_t n = hs::tls::seal(peer, type, std::span<const char>(reinterpret_cast<const char*>(data + at + 2), len), rec);
+      if (n == 0) std::abort();
+      wire.insert(wire.end(), rec.begin(), rec.begin() + static_cast<long>(n));
+      // Type 0 seals the body as padding-hidden content (the last non-zero
+      // byte becomes the type): it may carry application bytes too.
+      if (type == 23 || type == 0) sealed_app += len;
+      // A whole KeyUpdate from the peer moves its keys on, as a real peer's would.
+      if (type == 22 && len == 5 && data[at + 2] == 24 && data[at + 5] == 1 && data[at + 6] <= 1) peer.update(peer.write);
+      at += 2 + len;
+    }
+    std::vector<char> buf(wire.size() + 1);
+    size_t have = 0, delivered = 0;
+    const size_t step = 1 + data[0] % 97;
+    for (size_t at = 0; at < wire.size(); at += step) {
+      const size_t n = std::min(step, wire.size() - at);
+      std::memcpy(buf.data() + have, wire.data() + at, n);
+      const auto in = stream.decrypt(buf, have + n);
+      if (in.plaintext + in.partial > have + n) std::abort();
+      delivered += in.plaintext;
+      std::memmove(buf.data(), buf.data() + in.plaintext, in.partial);
+      have = in.partial;
+      if (stream.control().size() > 2 * hs::tls::sealed_size(5)) std::abort();
+      if (stream.state() != hs::tls::RecordStream::State::Open && in.partial != 0) std::abort();
+    }
+    if (delivered > sealed_app) std::abort();
   }
   return 0;
 }

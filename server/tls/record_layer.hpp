@@ -25,6 +25,7 @@ enum class Alert : uint8_t {
   UnexpectedMessage = 10,
   BadRecordMac = 20,
   RecordOverflow = 22,
+  IllegalParameter = 47,
   DecodeError = 50,
   InternalError = 80,
 };
@@ -70,7 +71,8 @@ struct OpenResult {
 };
 
 // Seals `plaintext` (at most kMaxPlaintext bytes) as one record of inner
-// `type` into `out` (sealed_size(plaintext.size()) bytes). Returns the
+// `type` (non-zero; 0 makes the body's trailing zeros padding and its last
+// non-zero byte the type: only tests do that) into `out` (sealed_size(plaintext.size()) bytes). Returns the
 // record's size, or 0 when it cannot (sequence exhausted, crypto failure).
 size_t seal(RecordState& s, uint8_t type, std::span<const char> plaintext, std::span<char> out);
 

@@ -14,6 +14,10 @@
 #include <span>
 #include <string>
 
+#include <memory>
+
+#include "tls/record_layer.hpp"
+#include "tls/tls_context.hpp"
 #include "tls/tls_memory.hpp"
 #include "tls/tls_session.hpp"
 
@@ -101,5 +105,44 @@ inline void pump(Client& c, TlsSession& s) {
     s.consume(to_client.size());
   }
 }
+
+// A TLS 1.3 connection handed off to the record layer: the OpenSSL client
+// on one side, the record state on the other, OpenSSL's server session gone.
+struct HandedOff {
+  Keys keys;
+  TlsContext ctx;
+  std::unique_ptr<Client> client;
+  RecordState state;
+  std::string why;  // set when setting up failed
+
+  bool start(const char* suite) {
+    if (!keys.make("ecdsa")) return (why = "openssl(1) could not make a key", false);
+    if (!ctx.load(keys.cert, keys.key, why)) return false;
+    client = std::make_unique<Client>(TLS1_3_VERSION, TLS1_3_VERSION, nullptr, suite);
+    TlsSession session;
+    if (!session.open(ctx.get())) return (why = "no session", false);
+    pump(*client, session);
+    if (session.state() != TlsState::Open) return (why = "handshake: " + session.error(), false);
+    client->give(session.output());  // tickets and all
+    session.consume(session.output().size());
+    char unread[64];
+    size_t unread_len = 0;
+    if (!session.hand_off(state, unread, unread_len)) return (why = session.error(), false);
+    return true;
+  }
+  // The client's records for `plaintext`, as bytes on the wire.
+  std::string client_sends(const std::string& plaintext) {
+    SSL_write(client->ssl, plaintext.data(), static_cast<int>(plaintext.size()));
+    return client->take_output();
+  }
+  // Everything the client can read now.
+  std::string client_reads() {
+    std::string got;
+    char buf[16384];
+    int n;
+    while ((n = SSL_read(client->ssl, buf, sizeof buf)) > 0) got.append(buf, static_cast<size_t>(n));
+    return got;
+  }
+};
 
 }  // namespace hs::tls
