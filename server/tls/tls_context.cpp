@@ -82,6 +82,7 @@ bool TlsContext::load(const std::string& cert_chain, const std::string& key, std
   SSL_CTX_set_num_tickets(ctx, 1);
   SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);
   SSL_CTX_set_keylog_callback(ctx, key_log);
+  if (tickets_ != nullptr && !tickets_->attach(ctx)) return fail("TLS session tickets");
   if (SSL_CTX_use_certificate_chain_file(ctx, cert_chain.c_str()) != 1) return fail("--tls-cert " + cert_chain);
   if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) return fail("--tls-key " + key);
   if (SSL_CTX_check_private_key(ctx) != 1) return fail("--tls-key " + key + " does not match --tls-cert " + cert_chain);

@@ -8,6 +8,8 @@
 
 #include <string>
 
+#include "tls/ticket_keys.hpp"
+
 typedef struct ssl_ctx_st SSL_CTX;
 
 namespace hs::tls {
@@ -15,6 +17,8 @@ namespace hs::tls {
 class TlsContext {
 public:
   TlsContext() = default;
+  // Tickets sealed with `keys` (which must outlive this context).
+  explicit TlsContext(TicketKeys* keys) : tickets_(keys) {}
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;
   ~TlsContext();
@@ -27,6 +31,7 @@ public:
 
 private:
   SSL_CTX* ctx_ = nullptr;
+  TicketKeys* tickets_ = nullptr;  // null: OpenSSL's own ticket key, never rotated
 };
 
 // OpenSSL's most recent error as one line (and the queue cleared).

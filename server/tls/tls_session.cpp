@@ -227,6 +227,8 @@ int session_index() {
   return index;
 }
 
+bool TlsSession::resumed() const { return ssl_ != nullptr && SSL_session_reused(ssl_) == 1; }
+
 void TlsSession::release_buffers() {
   if (ssl_ != nullptr) SSL_free_buffers(ssl_);
 }

@@ -61,6 +61,7 @@ public:
   const char* version() const;
   const char* cipher() const;
   std::string alpn() const;
+  bool resumed() const;  // the handshake resumed a session (a ticket)
   // Hands OpenSSL's record buffers back while the connection is idle.
   void release_buffers();
 
