@@ -19,7 +19,9 @@ int64_t fake_clock() { return g_now; }
 // One handshake; the session the client keeps afterwards (null when none).
 SSL_SESSION* connect(TlsContext& ctx, int version, SSL_SESSION* resume, bool* resumed) {
   Client c(version, version);
-  if (resume != nullptr) EXPECT_EQ(SSL_set_session(c.ssl, resume), 1);
+  if (resume != nullptr) {
+    EXPECT_EQ(SSL_set_session(c.ssl, resume), 1);
+  }
   TlsSession s;
   if (!s.open(ctx.get())) return nullptr;
   pump(c, s);
