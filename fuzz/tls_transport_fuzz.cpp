@@ -1,7 +1,9 @@
 // Arbitrary bytes as the TLS stream a client sends, into a server-side
-// TlsSession (handshake, records, alerts), fed in up to three pieces. No
-// crash, no read past what was given, and every session gives all of its
-// memory back to the TLS arena when closed. The key and certificate are made
+// TlsTransport (handshake on OpenSSL, then records), fed in up to three
+// pieces the way the loop would (output drained, called again). No crash,
+// no read past what was given, plaintext never more than what came in, and
+// every connection gives its handshake slot and all of its memory back to
+// the TLS arena when stopped. The key and certificate are made
 // once, in-process (ECDSA P-256). Seeds: real ClientHellos (TLS 1.2, 1.3).
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -12,13 +14,16 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <span>
 #include <string>
 
 #include "tls/tls_context.hpp"
 #include "tls/tls_memory.hpp"
 #include "tls/tls_session.hpp"
+#include "tls/tls_transport.hpp"
 
 namespace {
 
@@ -72,26 +77,36 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static hs::tls::HandshakePool pool(1);
   const size_t baseline = hs::tls::tls_memory_stats().in_use;
   {
-    hs::tls::TlsSession s;
-    if (!s.open(g_ctx->get())) std::abort();
-    const auto* p = reinterpret_cast<const char*>(data);
+    hs::tls::TlsTransport t;
+    if (!t.start(pool, g_ctx->get())) std::abort();
     // The first byte picks where the stream is cut (pieces as the network would).
     const size_t cut1 = size > 0 ? (data[0] * size) / 512 : 0;
     const size_t cut2 = size > 0 ? (data[0] * size) / 256 : 0;
-    const std::span<const char> all(p, size);
-    char plain[4096];
-    for (auto piece : {all.first(cut1), all.subspan(cut1, cut2 - cut1), all.subspan(cut2)}) {
-      s.feed(piece);
-      while (s.read(plain) > 0) {
+    static char buf[32768];
+    size_t have = 0;
+    const size_t pieces[3][2] = {{0, cut1}, {cut1, cut2}, {cut2, size}};
+    for (const auto& piece : pieces) {
+      const size_t n = std::min(piece[1] - piece[0], sizeof buf - have);
+      std::memcpy(buf + have, data + piece[0], n);
+      size_t len = have + n;
+      for (int round = 0; round < 3; ++round) {
+        const auto in = t.on_received(std::span<char>(buf, sizeof buf), len);
+        if (in.plaintext > size || in.plaintext + in.partial > sizeof buf) std::abort();
+        std::memmove(buf, buf + in.plaintext, in.partial);
+        have = len = in.partial;
+        if (t.output().empty()) break;
+        t.consume_output(t.output().size());  // what the server would send back
       }
-      s.consume(s.output().size());  // what the server would send back
-      if (s.state() == hs::tls::TlsState::Open) s.write(std::span<const char>("HTTP/1.1 200 OK\r\n\r\n", 19));
+      if (t.failed()) break;
     }
-    s.shutdown();
+    t.close_notify();
+    t.stop();
   }
-  // A closed session gives its memory back. OpenSSL keeps tables made on
+  if (pool.in_use() != 0) std::abort();
+  // A closed connection gives its memory back. OpenSSL keeps tables made on
   // first use of an algorithm (the first inputs make most of them); a
   // session left behind is ~19 KiB.
   static int inputs = 0;
