@@ -10,7 +10,8 @@
 //
 // Body (one line; keys always present, zeros when there is no probe):
 //   {"uptime_seconds":12,"worker":0,"workers":1,
-//    "pools":{"connections":{"capacity":1024,"in_use":3},"buffers":{...},"responders":{...}},
+//    "pools":{"connections":{"capacity":1024,"in_use":3},"buffers":{...},"responders":{...},
+//             "idle_releases":5},  (times the idle pools' pages went back to the kernel)
 //    "connections":{"accepted":40,"rejected_429":2},
 //    "requests":{"total":118,"by_class":{"1xx":0,"2xx":..,"5xx":0},"by_code":{"200":..,"505":0}},
 //    "bytes":{"in":9000,"out":120000},"timeouts":1,"buffer_waits":0}

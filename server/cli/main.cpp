@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   serve->add_option("--buffer-size", so.buffer_size, "Bytes per receive buffer; a whole head and body must fit (16k, 1M)")
       ->transform(CLI::AsSizeValue(false))
       ->default_str("16k");
-  serve->add_option("--responders", so.responders, "Responses in flight per worker")->capture_default_str();
+  serve->add_option("--responders", so.responders, "Responses in flight per worker (at most 65535)")->capture_default_str();
   serve->add_option("--max-pipeline", so.max_pipeline, "Pipelined requests in flight per connection; more wait")
       ->capture_default_str();
   serve->add_option("--workers", so.workers, "Event loops (threads), each with its own pools")->capture_default_str();
