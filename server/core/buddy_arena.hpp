@@ -35,6 +35,7 @@ public:
   size_t capacity() const { return size_t{1} << top_order_; }
   size_t in_use() const { return in_use_; }  // bytes of blocks handed out (headers included)
   size_t peak() const { return peak_; }
+  void reset_peak() { peak_ = in_use_; }  // measure a phase's peak from here
   uint64_t failures() const { return failures_; }
   size_t usable_size(const void* p) const;    // payload bytes of p's block
   bool owns(const void* p) const;

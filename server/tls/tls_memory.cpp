@@ -65,6 +65,12 @@ bool install_tls_memory(size_t bytes, std::string& why) {
   return true;
 }
 
+void reset_tls_memory_peak() {
+  if (g_arena == nullptr) return;
+  std::lock_guard<std::mutex> g(g_arena->lock);
+  g_arena->arena.reset_peak();
+}
+
 TlsMemoryStats tls_memory_stats() {
   TlsMemoryStats s;
   if (g_arena == nullptr) return s;

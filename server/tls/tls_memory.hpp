@@ -25,5 +25,7 @@ struct TlsMemoryStats {
   uint64_t failures = 0; // allocations refused: the arena was full
 };
 TlsMemoryStats tls_memory_stats();
+// Starts a new peak from what is in use now (to measure one phase).
+void reset_tls_memory_peak();
 
 }  // namespace hs::tls
