@@ -82,6 +82,7 @@ public:
   Phase phase() const { return phase_; }
   bool failed() const { return phase_ == Phase::Failed; }
   const char* version() const { return version_; }
+  uint64_t key_updates() const { return stream_.key_updates(); }  // received (TLS 1.3)
 
 private:
   void try_hand_off(std::span<char> buf, size_t& len);
