@@ -169,14 +169,8 @@ struct ClientRow {
   const char* version;           // the version the server must have run
 };
 
-class InteropTest : public ::testing::Test {
+class InteropTest : public ServerKeysTest<::testing::Test> {
 protected:
-  void SetUp() override {
-    ASSERT_TRUE(g_memory);
-    if (!keys_.make("ecdsa")) GTEST_SKIP() << "openssl(1) could not make a key";
-    std::string why;
-    ASSERT_TRUE(ctx_.load(keys_.cert, keys_.key, why)) << why;
-  }
   void check(const ClientRow& row) {
     if (!have_tool(row.tool)) {
       std::printf("[ skipped  ] %s: %s is not installed\n", row.name, row.tool);
@@ -195,8 +189,6 @@ protected:
     ASSERT_EQ(server.versions_.size(), 1u) << row.name;
     EXPECT_EQ(server.versions_[0], row.version) << row.name;
   }
-  Keys keys_;
-  TlsContext ctx_;
 };
 
 const std::string kGet = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";

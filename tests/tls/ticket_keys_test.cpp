@@ -38,41 +38,35 @@ SSL_SESSION* connect(TlsContext& ctx, int version, SSL_SESSION* resume, bool* re
   return SSL_get1_session(c.ssl);
 }
 
-class TicketTest : public ::testing::TestWithParam<int> {
+class TicketTest : public ServerKeysTest<::testing::TestWithParam<int>> {
 protected:
-  void SetUp() override {
-    ASSERT_TRUE(g_memory);
-    if (!keys_.make("ecdsa")) GTEST_SKIP() << "openssl(1) could not make a key";
-    std::string why;
-    ASSERT_TRUE(ctx_.load(keys_.cert, keys_.key, why)) << why;
-  }
+  TlsContext& context() override { return ticketed_; }  // the fixture loads the keys into this one
   static constexpr int64_t kPeriod = 3600;
-  Keys keys_;
   TicketKeys tickets_{kPeriod, fake_clock};
-  TlsContext ctx_{&tickets_};
+  TlsContext ticketed_{&tickets_};
 };
 
 TEST_P(TicketTest, ATicketResumesUntilItsKeyIsTwoPeriodsOld) {
   bool resumed = true;
-  SSL_SESSION* first = connect(ctx_, GetParam(), nullptr, &resumed);
+  SSL_SESSION* first = connect(ticketed_, GetParam(), nullptr, &resumed);
   ASSERT_NE(first, nullptr);
   EXPECT_FALSE(resumed);
-  SSL_SESSION* again = connect(ctx_, GetParam(), first, &resumed);
+  SSL_SESSION* again = connect(ticketed_, GetParam(), first, &resumed);
   EXPECT_TRUE(resumed) << "a fresh ticket resumes";
   SSL_SESSION_free(again);
   // One period on: the next ticket is sealed with a new key; the old one still resumes.
   g_now += kPeriod;
-  SSL_SESSION* newer = connect(ctx_, GetParam(), nullptr, &resumed);
+  SSL_SESSION* newer = connect(ticketed_, GetParam(), nullptr, &resumed);
   EXPECT_EQ(tickets_.rotations(), 1u);
-  SSL_SESSION* old_again = connect(ctx_, GetParam(), first, &resumed);
+  SSL_SESSION* old_again = connect(ticketed_, GetParam(), first, &resumed);
   EXPECT_TRUE(resumed) << "a ticket under the previous key resumes";
   SSL_SESSION_free(old_again);
   // Two periods after the first key was made: its tickets are refused.
   g_now += kPeriod;
-  SSL_SESSION* too_old = connect(ctx_, GetParam(), first, &resumed);
+  SSL_SESSION* too_old = connect(ticketed_, GetParam(), first, &resumed);
   EXPECT_FALSE(resumed) << "a ticket under a retired key gets a full handshake";
   SSL_SESSION_free(too_old);
-  SSL_SESSION* newer_again = connect(ctx_, GetParam(), newer, &resumed);
+  SSL_SESSION* newer_again = connect(ticketed_, GetParam(), newer, &resumed);
   EXPECT_TRUE(resumed);
   SSL_SESSION_free(newer_again);
   SSL_SESSION_free(newer);
@@ -87,7 +81,7 @@ TEST_P(TicketTest, AnotherServersTicketGetsAFullHandshake) {
   bool resumed = true;
   SSL_SESSION* foreign = connect(other, GetParam(), nullptr, &resumed);
   ASSERT_NE(foreign, nullptr);
-  SSL_SESSION* s = connect(ctx_, GetParam(), foreign, &resumed);
+  SSL_SESSION* s = connect(ticketed_, GetParam(), foreign, &resumed);
   EXPECT_FALSE(resumed);
   SSL_SESSION_free(s);
   SSL_SESSION_free(foreign);
@@ -95,11 +89,11 @@ TEST_P(TicketTest, AnotherServersTicketGetsAFullHandshake) {
 
 TEST_P(TicketTest, AReloadKeepsTheKeys) {
   bool resumed = true;
-  SSL_SESSION* first = connect(ctx_, GetParam(), nullptr, &resumed);
+  SSL_SESSION* first = connect(ticketed_, GetParam(), nullptr, &resumed);
   ASSERT_NE(first, nullptr);
   std::string why;
-  ASSERT_TRUE(ctx_.load(keys_.cert, keys_.key, why)) << why;  // a certificate renewal
-  SSL_SESSION* again = connect(ctx_, GetParam(), first, &resumed);
+  ASSERT_TRUE(ticketed_.load(keys_.cert, keys_.key, why)) << why;  // a certificate renewal
+  SSL_SESSION* again = connect(ticketed_, GetParam(), first, &resumed);
   EXPECT_TRUE(resumed);
   SSL_SESSION_free(again);
   SSL_SESSION_free(first);

@@ -106,6 +106,23 @@ inline void pump(Client& c, TlsSession& s) {
   }
 }
 
+// A fixture base: a key and certificate made with openssl(1) and loaded into
+// context() (skipped with a message where openssl(1) cannot make one).
+template <class Base>
+class ServerKeysTest : public Base {
+protected:
+  void SetUp() override {
+    ASSERT_TRUE(g_memory);
+    if (!keys_.make(key_kind())) GTEST_SKIP() << "openssl(1) could not make a " << key_kind() << " key";
+    std::string why;
+    ASSERT_TRUE(context().load(keys_.cert, keys_.key, why)) << why;
+  }
+  virtual const char* key_kind() const { return "ecdsa"; }
+  virtual TlsContext& context() { return ctx_; }
+  Keys keys_;
+  TlsContext ctx_;
+};
+
 // A TLS 1.3 connection handed off to the record layer: the OpenSSL client
 // on one side, the record state on the other, OpenSSL's server session gone.
 struct HandedOff {

@@ -23,16 +23,9 @@
 namespace hs::tls {
 namespace {
 
-class TlsSessionTest : public ::testing::TestWithParam<const char*> {
+class TlsSessionTest : public ServerKeysTest<::testing::TestWithParam<const char*>> {
 protected:
-  void SetUp() override {
-    ASSERT_TRUE(g_memory);
-    if (!keys_.make(GetParam())) GTEST_SKIP() << "openssl(1) could not make a " << GetParam() << " key";
-    std::string why;
-    ASSERT_TRUE(ctx_.load(keys_.cert, keys_.key, why)) << why;
-  }
-  Keys keys_;
-  TlsContext ctx_;
+  const char* key_kind() const override { return GetParam(); }
 };
 
 TEST_P(TlsSessionTest, Tls13HandshakeAlpnAndDataBothWays) {

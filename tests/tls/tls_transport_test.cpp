@@ -18,14 +18,8 @@
 namespace hs::tls {
 namespace {
 
-class TransportTest : public ::testing::TestWithParam<int> {
+class TransportTest : public ServerKeysTest<::testing::TestWithParam<int>> {
 protected:
-  void SetUp() override {
-    ASSERT_TRUE(g_memory);
-    if (!keys_.make("ecdsa")) GTEST_SKIP() << "openssl(1) could not make a key";
-    std::string why;
-    ASSERT_TRUE(ctx_.load(keys_.cert, keys_.key, why)) << why;
-  }
   // What the loop does on each event: received bytes in, output out. The
   // plaintext delivered, appended to `plain`.
   void deliver(TlsTransport& t, Client& c, const std::string& bytes, std::string& plain) {
@@ -72,8 +66,6 @@ protected:
     return got;
   }
 
-  Keys keys_;
-  TlsContext ctx_;
   std::vector<char> buf_ = std::vector<char>(16384);
   size_t have_ = 0;
 };
