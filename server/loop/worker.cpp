@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -219,8 +220,9 @@ int Worker::next_timeout() const {
 namespace {
 
 // The whole pages inside `mem` (never a page shared with another pool).
+// The page size is the kernel's: 16 KiB on some ARM64 kernels (Raspberry Pi 5).
 void release_pages(std::span<char> mem) {
-  const uintptr_t page = 4096;
+  static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
   const uintptr_t first = (reinterpret_cast<uintptr_t>(mem.data()) + page - 1) & ~(page - 1);
   const uintptr_t last = (reinterpret_cast<uintptr_t>(mem.data()) + mem.size()) & ~(page - 1);
   if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
