@@ -65,6 +65,8 @@ public:
   // Call again with len 0 once output() has been drained: that is when a
   // TLS 1.3 connection hands off and what waited is decrypted. buf must have
   // room for the bytes that waited (at most a receive buffer's worth).
+  // TLS 1.2 (Session): plaintext beyond buf.size() stays in OpenSSL; call
+  // again with len 0 once the connection has consumed what it got.
   In on_received(std::span<char> buf, size_t len);
 
   // Bytes that must go out before anything else: the handshake's flight,
