@@ -83,10 +83,17 @@ int run_embedded(const Options& o, int64_t scenario_ns, net::IoKind io) {
   std::string uring_why;
   if (net::uring_usable(uring_why)) engines.push_back("uring");
   else if (!o.json) std::printf("homeserve bench: io_uring unavailable (%s): epoll only\n", uring_why.c_str());
+  struct ServerRun {
+    const char* engine;
+    const std::string* mode;
+  };
+  std::vector<ServerRun> runs;
+  for (const char* engine : engines)
+    for (const std::string& m : o.compaction) runs.push_back({engine, &m});
   std::vector<Row> rows;
   bool any_error = false;
-  for (const char* engine : engines)
-  for (const std::string& mode : o.compaction) {
+  for (const auto& [engine, mode_ptr] : runs) {
+    const std::string& mode = *mode_ptr;
     ServerProcess server;
     std::string error;
     if (!server.start({docroot.path(), "--compaction", mode, "--workers", "1", "--keepalive-timeout", "60", "--io",

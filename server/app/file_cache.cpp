@@ -24,10 +24,9 @@ void FileCache::init(size_t entries, size_t content_slots, size_t slot_bytes) {
   free_count_ = content_slots_;
   for (size_t i = 0; i < content_slots_; ++i) free_slots_[i] = static_cast<uint32_t>(content_slots_ - 1 - i);
   static_assert(std::is_trivially_destructible_v<CacheEntry>);
-  entry_mem_.reset(entries > 0 ? static_cast<CacheEntry*>(::operator new(entries * sizeof(CacheEntry),
-                                                                        std::align_val_t{alignof(CacheEntry)}))
-                               : nullptr);
-  entries_ = entry_mem_.get();
+  entries_.reset(entries > 0 ? static_cast<CacheEntry*>(::operator new(entries * sizeof(CacheEntry),
+                                                                      std::align_val_t{alignof(CacheEntry)}))
+                             : nullptr);
   built_ = 0;
   nbuckets_ = 1;
   while (nbuckets_ < entries * 2) nbuckets_ <<= 1;

@@ -127,8 +127,7 @@ private:
   struct RawDelete {
     void operator()(CacheEntry* p) const { ::operator delete(p, std::align_val_t{alignof(CacheEntry)}); }
   };
-  std::unique_ptr<CacheEntry, RawDelete> entry_mem_;
-  CacheEntry* entries_ = nullptr;  // entry_mem_.get()
+  std::unique_ptr<CacheEntry[], RawDelete> entries_;
   size_t built_ = 0;
   std::unique_ptr<uint32_t[]> buckets_;
   std::unique_ptr<char[]> slab_;             // content_slots_ * slot_bytes_

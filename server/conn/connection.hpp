@@ -34,11 +34,11 @@
 
 namespace hs::conn {
 
-// What one worker shares between its connections. Filled at start-up.
 // A pipeline queue entry: a responder's index in its pool.
 using QueueEntry = uint16_t;
 constexpr size_t kMaxResponders = 65535;  // per worker: what a QueueEntry can name
 
+// What one worker shares between its connections. Filled at start-up.
 struct Context {
   Limits limits;
   Service* service = nullptr;

@@ -94,7 +94,7 @@ public:
   }
 
   // Milliseconds until the earliest pending deadline (expire() fires it then),
-  // or -1 when nothing is pending: an epoll_wait timeout. An idle server with
+  // or -1 when nothing is pending: the engine's wait timeout. An idle server with
   // keep-alive connections thus wakes when a timer is due, not every tick.
   // Cost: the slots up to the first one holding a node due in this turn.
   int wait_hint(Millis now) const {

@@ -169,6 +169,7 @@ private:
   bool idle(const Slot& s) const;
   bool acquire_buffer(Slot& s);
   void release_buffer(Slot& s);
+  void release_idle_pools();  // see pools_dirty_
   void refresh_clock();
   int next_timeout() const;
   void enter(Slot& s);  // before calling into a connection (names it for the access log)
@@ -202,7 +203,6 @@ private:
   bool pools_dirty_ = false;
   core::Millis next_release_ = 0;
   uint64_t idle_releases_ = 0;
-  void release_idle_pools();
   std::span<char> responder_mem_;
   core::FixedPool<conn::Responder> responder_pool_;
   core::TimerWheel wheel_;

@@ -6,28 +6,6 @@
 
 namespace hs::tls {
 
-TlsSession* HandshakePool::acquire() {
-  for (size_t i = 0; i < capacity_; ++i) {
-    if (!slots_[i].used) {
-      slots_[i].used = true;
-      ++in_use_;
-      return &slots_[i].session;
-    }
-  }
-  return nullptr;
-}
-
-void HandshakePool::release(TlsSession* s) {
-  for (size_t i = 0; i < capacity_; ++i) {
-    if (&slots_[i].session == s && slots_[i].used) {
-      s->close();
-      slots_[i].used = false;
-      --in_use_;
-      return;
-    }
-  }
-}
-
 bool TlsTransport::start(HandshakePool& pool, SSL_CTX* ctx) {
   stop();
   session_ = pool.acquire();
@@ -77,13 +55,10 @@ TlsTransport::In TlsTransport::on_received(std::span<char> buf, size_t len) {
   In in;
   switch (phase_) {
     case Phase::Handshake: {
+      // feed() advances the handshake with the new bytes.
       if (len > 0 && !session_->feed(std::span<const char>(buf.data(), len))) {
         fail();
         return in;
-      }
-      if (session_->state() == TlsState::Handshaking) {
-        char none[1];
-        session_->read(std::span<char>(none, 0));  // progresses the handshake
       }
       if (session_->state() == TlsState::Failed) {
         fail();

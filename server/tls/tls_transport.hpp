@@ -19,27 +19,32 @@
 #include <memory>
 #include <span>
 
+#include "core/fixed_pool.hpp"
 #include "tls/record_stream.hpp"
 #include "tls/tls_session.hpp"
 
 namespace hs::tls {
 
+// A fixed number of handshake sessions (core::FixedPool over storage made
+// once); release() closes the session, which frees OpenSSL's SSL object.
 class HandshakePool {
 public:
-  explicit HandshakePool(size_t sessions) : slots_(new Slot[sessions]), capacity_(sessions) {}
-  TlsSession* acquire();
-  void release(TlsSession* s);
-  size_t capacity() const { return capacity_; }
-  size_t in_use() const { return in_use_; }
+  explicit HandshakePool(size_t sessions)
+      : sessions_(new TlsSession[sessions]), next_(new uint32_t[sessions]) {
+    pool_.init({sessions_.get(), sessions}, {next_.get(), sessions});
+  }
+  TlsSession* acquire() { return pool_.acquire(); }
+  void release(TlsSession* s) {
+    s->close();
+    pool_.release(s);
+  }
+  size_t capacity() const { return pool_.capacity(); }
+  size_t in_use() const { return pool_.in_use(); }
 
 private:
-  struct Slot {
-    TlsSession session;
-    bool used = false;
-  };
-  std::unique_ptr<Slot[]> slots_;
-  size_t capacity_;
-  size_t in_use_ = 0;
+  std::unique_ptr<TlsSession[]> sessions_;
+  std::unique_ptr<uint32_t[]> next_;
+  core::FixedPool<TlsSession> pool_;
 };
 
 class TlsTransport {
