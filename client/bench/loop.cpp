@@ -22,6 +22,8 @@ constexpr size_t kLentSize = 16 * 1024;           // io_uring: one lent receive 
 constexpr size_t kLentMin = 64, kLentMax = 2048;  // io_uring: lent buffers, 2 per connection within these
 constexpr uint64_t kDiscardFrom = 64 * 1024;      // body bytes left from which recv(MSG_TRUNC) drops them uncopied
 constexpr uint64_t kDiscardMax = uint64_t{1} << 30;
+constexpr size_t kRecordPlain = 16 * 1024;        // https: plaintext encrypted per step (one full record)
+constexpr size_t kWire = 17 * 1024;               // https: a record's ciphertext, header and tag included
 using Event = ResponseFramer::Event;
 
 }  // namespace
@@ -65,6 +67,11 @@ struct Loop::Conn {
   int64_t last_progress = 0;
   int64_t retry_at = 0;      // closed, to be opened again at this time
   uint64_t body_left = 0;    // Content-Length body bytes still to come
+  // https
+  bool handshaking = false;
+  TlsClient tls;             // this connection's session (opened at each connect)
+  char* wire = nullptr;      // kWire bytes: ciphertext taken from the session, being sent
+  size_t wire_off = 0, wire_len = 0;
 };
 
 Loop::Loop() = default;
@@ -88,6 +95,10 @@ bool Loop::init(const LoopConfig& config, std::string& error) {
   carry_.assign(n * kCarry, 0);
   buffer_.assign(lends_ ? kCarry + kLentSize : std::max<size_t>(config_.read_buffer, 2 * kCarry), 0);
   tokens_.assign(n * depth, 0);
+  if (config_.tls != nullptr) {
+    wires_.assign(n * kWire, 0);
+    if (!lends_) cipher_in_.assign(kLentSize, 0);
+  }
   dirty_.reserve(n);
   again_.reserve(n * 2 + 1);
   again_now_.reserve(n * 2 + 1);
@@ -99,6 +110,7 @@ bool Loop::init(const LoopConfig& config, std::string& error) {
     c.framer = ResponseFramer(limits);
     c.times = &times_[i * depth];
     c.carry = &carry_[i * kCarry];
+    if (config_.tls != nullptr) c.wire = &wires_[i * kWire];
     c.next_target = (config_.first_index + i) % config_.requests->count();
   }
   histogram_ = std::make_unique<Histogram>();
@@ -188,10 +200,24 @@ void Loop::on_connected(uint32_t channel, int result) {
 void Loop::connected(Conn& c, int64_t now) {
   c.connecting = false;
   c.can_write = true;
-  ++counters_.connects;
   c.last_progress = now;
-  if (config_.requests->head()) c.framer.expect_head_response();
   if (lends_) io_.arm_receive(c.index);
+  if (config_.tls != nullptr) {
+    // The ClientHello goes first; requests wait for the handshake (tls_in).
+    if (!c.tls.open(*config_.tls)) {
+      fail(c, ErrorKind::connect, now);
+      return;
+    }
+    c.handshaking = true;
+    flush(c, now);
+    return;
+  }
+  established(c, now);
+}
+
+void Loop::established(Conn& c, int64_t now) {
+  ++counters_.connects;
+  if (config_.requests->head()) c.framer.expect_head_response();
   if (interval_ns_ > 0) {
     while (c.in_flight + c.want + c.tokens < config_.depth) give_token(c);
     return;
@@ -211,11 +237,15 @@ void Loop::on_ready(uint32_t channel, bool readable, bool writable, bool) {
   }
   if (writable) {
     c.can_write = true;
-    if (c.out_left > 0) flush(c, now_);
+    if (c.out_left > 0 || config_.tls != nullptr) flush(c, now_);
   }
 }
 
 void Loop::on_readable(Conn& c, int64_t& now) {
+  if (config_.tls != nullptr) {
+    on_readable_tls(c, now);
+    return;
+  }
   uint32_t completed = 0;
   char* const buf = buffer_.data();
   const size_t cap = buffer_.size();
@@ -248,6 +278,69 @@ void Loop::on_readable(Conn& c, int64_t& now) {
   }
   if (round == kReadRounds) again_.push_back((uint64_t{c.gen} << 32) | c.index);  // more to read; no new edge
   answered(c, completed, now);
+}
+
+void Loop::on_readable_tls(Conn& c, int64_t& now) {
+  uint32_t completed = 0;
+  int round = 0;
+  for (; round < kReadRounds; ++round) {
+    std::span<char> space[2] = {{cipher_in_.data(), cipher_in_.size()}, {}};
+    const net::IoResult r = engine_->receive(c.index, space, 1);
+    if (r.pending()) break;
+    if (r.n > 0) {
+      now = now_ns();
+      if (!tls_in(c, cipher_in_.data(), static_cast<size_t>(r.n), now, completed)) return;
+      if (r.drained) break;
+      continue;
+    }
+    if (r.n == 0) {
+      on_eof(c, now);
+      return;
+    }
+    fail(c, c.handshaking ? ErrorKind::connect : ErrorKind::reset, now);
+    return;
+  }
+  if (round == kReadRounds) again_.push_back((uint64_t{c.gen} << 32) | c.index);
+  answered(c, completed, now);
+}
+
+bool Loop::tls_in(Conn& c, const char* data, size_t n, int64_t now, uint32_t& completed) {
+  const uint32_t gen = c.gen;
+  c.last_progress = now;
+  c.tls.feed({data, n});
+  if (c.handshaking) {
+    if (c.tls.state() == TlsState::failed) {
+      fail(c, ErrorKind::connect, now);
+      return false;
+    }
+    if (c.tls.state() != TlsState::open) {
+      flush(c, now);  // the handshake's next flight
+      return c.live && c.gen == gen;
+    }
+    c.handshaking = false;
+    established(c, now);  // the first requests follow the Finished message
+    if (!c.live || c.gen != gen) return false;
+  }
+  // Decrypted bytes go where plain ones would: behind a carried partial head.
+  char* const buf = buffer_.data();
+  const size_t cap = std::min(buffer_.size(), kCarry + kLentSize);
+  for (int k = 0; k < 4096; ++k) {
+    const size_t have = c.carry_len;
+    if (have > 0) std::memcpy(buf, c.carry, have);
+    const size_t got = c.tls.read({buf + have, cap - have});
+    if (got == 0) break;
+    if (!take(c, buf, got, false, now, completed)) return false;
+  }
+  if (c.tls.state() == TlsState::closed) {  // close_notify: as the peer's FIN
+    on_eof(c, now);
+    return false;
+  }
+  if (c.tls.state() == TlsState::failed) {
+    fail(c, ErrorKind::reset, now);
+    return false;
+  }
+  if (!c.tls.output().empty()) flush(c, now);  // e.g. a KeyUpdate answer
+  return c.live && c.gen == gen;
 }
 
 void Loop::answered(Conn& c, uint32_t completed, int64_t now) {
@@ -290,6 +383,17 @@ void Loop::on_received(uint32_t channel, int64_t n, char* data, uint32_t buffer,
     return;
   }
   Conn& c = *cp;
+  if (n > 0 && config_.tls != nullptr) {
+    now_ = now_ns();
+    uint32_t completed = 0;
+    const uint32_t gen = c.gen;
+    const bool alive = tls_in(c, data, static_cast<size_t>(n), now_, completed);  // copies the bytes in
+    if (buffer != net::kNoBuffer) engine_->give_buffer(buffer);
+    if (!alive) return;
+    if (!more && c.live && c.gen == gen) io_.arm_receive(c.index);
+    answered(c, completed, now_);
+    return;
+  }
   if (n > 0) {
     now_ = now_ns();
     // A partial head carried over goes in front of the piece; otherwise the
@@ -315,7 +419,7 @@ void Loop::on_received(uint32_t channel, int64_t n, char* data, uint32_t buffer,
   } else if (n == -ENOBUFS) {
     io_.arm_receive(c.index);  // the ring ran dry this turn: it is full again by the next submit
   } else if (n != -ECANCELED) {
-    fail(c, ErrorKind::reset, now_);
+    fail(c, c.handshaking ? ErrorKind::connect : ErrorKind::reset, now_);
   }
 }
 
@@ -325,11 +429,15 @@ void Loop::on_sent(uint32_t channel, int64_t n) {
   Conn& c = *cp;
   c.can_write = true;
   if (n <= 0) {
-    fail(c, ErrorKind::reset, now_);
+    fail(c, c.handshaking ? ErrorKind::connect : ErrorKind::reset, now_);
     return;
   }
-  c.out += n;
-  c.out_left -= static_cast<size_t>(n);
+  if (config_.tls != nullptr) {
+    c.wire_off += static_cast<size_t>(n);
+  } else {
+    c.out += n;
+    c.out_left -= static_cast<size_t>(n);
+  }
   flush(c, now_);
 }
 
@@ -378,12 +486,16 @@ void Loop::on_response(Conn& c, int64_t now) {
   const bool bad = config_.expect_status != 0 ? info.status != config_.expect_status
                                               : (info.status < 200 || info.status >= 400);
   if (bad) ++counters_.errors[static_cast<int>(ErrorKind::status)];
-  if (info.close) c.close_after = true;
+  if (info.close || config_.new_connection) c.close_after = true;
   if (config_.requests->head()) c.framer.expect_head_response();
   if (interval_ns_ > 0) give_token(c);
 }
 
 void Loop::on_eof(Conn& c, int64_t now) {
+  if (c.handshaking) {  // the server would not finish the handshake
+    fail(c, ErrorKind::connect, now);
+    return;
+  }
   const ResponseFramer::Step s = c.framer.finish(c.carry_len);
   if (s.event == Event::complete && c.in_flight > 0) {
     on_response(c, now);
@@ -412,6 +524,10 @@ void Loop::top_up(Conn& c, uint32_t answered) {
 }
 
 void Loop::flush(Conn& c, int64_t now) {
+  if (config_.tls != nullptr) {
+    flush_tls(c, now);
+    return;
+  }
   // epoll: until the socket is full (its writable edge calls again); io_uring:
   // one send in flight (on_sent calls again).
   while (c.can_write) {
@@ -428,6 +544,42 @@ void Loop::flush(Conn& c, int64_t now) {
     }
     c.out += r.n;
     c.out_left -= static_cast<size_t>(r.n);
+    if (r.drained) c.can_write = false;
+  }
+}
+
+void Loop::flush_tls(Conn& c, int64_t now) {
+  // The wire buffer is refilled only once the engine has sent all of it:
+  // ciphertext the session already wrote first, then the next requests
+  // encrypted a record at a time (none until the handshake is done).
+  while (c.can_write) {
+    if (c.wire_off == c.wire_len) {
+      c.wire_off = c.wire_len = c.tls.take_output({c.wire, kWire});
+      c.wire_off = 0;
+      if (c.wire_len == 0) {
+        if (c.handshaking) return;
+        if (c.out_left == 0 && !next_batch(c, now)) return;
+        const size_t taken = c.tls.write({c.out, std::min(c.out_left, kRecordPlain)});
+        if (taken == 0) {
+          fail(c, ErrorKind::reset, now);
+          return;
+        }
+        c.out += taken;
+        c.out_left -= taken;
+        continue;
+      }
+    }
+    const iovec out{c.wire + c.wire_off, c.wire_len - c.wire_off};
+    const net::IoResult r = engine_->send(c.index, std::span<const iovec>(&out, 1), false);
+    if (r.pending()) {
+      c.can_write = false;
+      return;
+    }
+    if (r.n <= 0) {
+      fail(c, c.handshaking ? ErrorKind::connect : ErrorKind::reset, now);
+      return;
+    }
+    c.wire_off += static_cast<size_t>(r.n);
     if (r.drained) c.can_write = false;
   }
 }
@@ -528,6 +680,9 @@ void Loop::close(Conn& c, int64_t now, bool retry_later) {
   c.connecting = false;
   c.close_after = false;
   c.framer.reset();
+  c.handshaking = false;
+  c.tls.close();  // frees the session: the next connection shakes hands afresh
+  c.wire_off = c.wire_len = 0;
   if (stopping_ || !sending() || finished()) return;
   if (retry_later) {
     c.retry_at = now + kRetryDelay;
@@ -548,8 +703,8 @@ void Loop::housekeeping(int64_t now) {
       }
       continue;
     }
-    if ((c.connecting || c.in_flight > 0) && now - c.last_progress > config_.timeout_ns)
-      fail(c, c.connecting ? ErrorKind::connect : ErrorKind::timeout, now);
+    if ((c.connecting || c.handshaking || c.in_flight > 0) && now - c.last_progress > config_.timeout_ns)
+      fail(c, c.connecting || c.handshaking ? ErrorKind::connect : ErrorKind::timeout, now);
   }
 }
 

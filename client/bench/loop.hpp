@@ -25,6 +25,20 @@
 // nobody asked for, a close inside a response), status (unexpected status;
 // the connection stays). With a request count (-n), every request ends as a
 // response or an error (connect errors count too), so the run always ends.
+//
+// https: each connection runs a TLS client session (client/common/
+// tls_client.hpp) between the engine and the framing: received ciphertext
+// is fed to it and the plaintext it yields is framed as above (no MSG_TRUNC:
+// every byte must be decrypted); request bytes are encrypted a record at a
+// time into the connection's wire buffer, which stays put until the engine
+// has sent it (io_uring). A failed handshake counts as a connect error; a
+// handshake with no progress for `timeout` too. OpenSSL allocates per
+// connection (its session, at every connect); the request path allocates
+// nothing beyond that.
+//
+// new_connection: every response closes its connection (the requests ask for
+// it with Connection: close) and a new one opens: with https this measures
+// handshakes per second.
 #pragma once
 
 #include <atomic>
@@ -38,6 +52,7 @@
 #include "client/bench/stats.hpp"
 #include "client/common/response_framer.hpp"
 #include "client/common/client_engine.hpp"
+#include "client/common/tls_client.hpp"
 #include "engine/engine.hpp"
 #include "sockets/address.hpp"
 
@@ -59,6 +74,8 @@ struct LoopConfig {
   size_t read_buffer = 256 * 1024;
   const std::atomic<bool>* stop = nullptr;  // set by the main thread (SIGINT)
   net::IoKind io = net::IoKind::Epoll;
+  const TlsClientContext* tls = nullptr;  // https: every connection speaks TLS
+  bool new_connection = false;            // one request per connection
 };
 
 int64_t now_ns();
@@ -93,6 +110,11 @@ private:
   Conn* live(uint32_t channel);
   void open(Conn& c, int64_t now);
   void connected(Conn& c, int64_t now);
+  void established(Conn& c, int64_t now);  // TCP (and TLS) up: requests may go
+  void on_readable_tls(Conn& c, int64_t& now);
+  // https: ciphertext received; false when the connection ended.
+  bool tls_in(Conn& c, const char* data, size_t n, int64_t now, uint32_t& completed);
+  void flush_tls(Conn& c, int64_t now);
   void on_readable(Conn& c, int64_t& now);  // epoll: reads until drained (16 rounds at most)
   // Frames `n` bytes just received at buf + c.carry_len (the partial head
   // carried over copied before them); false when the connection ended.
@@ -124,6 +146,8 @@ private:
   std::vector<int64_t> times_;     // depth send (or due) times per connection
   std::vector<char> carry_;        // a partial response head per connection
   std::vector<char> buffer_;       // epoll: the read buffer; io_uring: a carried head joined with a piece
+  std::vector<char> wires_;        // https: a wire buffer per connection (ciphertext being sent)
+  std::vector<char> cipher_in_;    // https under epoll: where received ciphertext lands
   std::vector<uint32_t> tokens_;   // rate mode: free request slots, as connection indices (a ring)
   size_t token_head_ = 0, token_count_ = 0;
   std::vector<uint32_t> dirty_;    // rate mode: connections given requests this round

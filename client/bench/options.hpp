@@ -26,6 +26,9 @@ struct Options {
   bool progress = true;              // the live line (only when stderr is a terminal)
   std::string io = "auto";           // --io: auto (io_uring where the kernel allows it), epoll, uring
   uint32_t hold_idle = 0;            // --hold-idle N: open N keep-alive connections and hold them
+  bool new_connection = false;       // --new-connection: a new connection (handshake) per request
+  bool insecure = false;             // --insecure: https without certificate verification
+  std::string cacert;                // --cacert FILE: PEM CA certificates (default: the system store)
   std::vector<std::string> compaction{"memmove", "readv"};  // embedded: the server's modes to compare
 };
 

@@ -15,6 +15,8 @@
 #include "client/bench/report.hpp"
 #include "client/bench/runner.hpp"
 #include "client/common/client_engine.hpp"
+#include "client/common/stream.hpp"
+#include "client/common/tls_client.hpp"
 #include "client/common/url.hpp"
 
 namespace hs::client::bench {
@@ -98,6 +100,21 @@ int run(const Options& o) {
     if (i > 0 && (!same_address(urls[i].address, urls[0].address) || urls[i].host != urls[0].host))
       return usage("every URL must name the same host and port (" + o.urls[i] + ")");
   }
+  if (o.new_connection && o.pipeline > 1) return usage("--new-connection sends one request per connection: no --pipeline");
+  if (o.new_connection && o.hold_idle) return usage("--new-connection and --hold-idle do not go together");
+  {
+    std::string why;
+    if (!attach_tls(urls[0], TlsOptions{o.insecure, o.cacert}, why)) return usage(why);
+  }
+  if (urls[0].https) {
+    // One handshake first: a certificate that does not verify is one clear
+    // line here, not a run of connect errors.
+    Stream probe;
+    if (probe.connect(urls[0], Deadline::after_seconds(5)) == Io::tls) {
+      std::fprintf(stderr, "homeserve bench: %s: %s\n", o.urls[0].c_str(), probe.error().c_str());
+      return 1;
+    }
+  }
   if (o.hold_idle) return hold_idle(o, urls[0], duration_ns ? duration_ns : 60'000'000'000, g_stop);
 
   RequestSpec rs;
@@ -105,6 +122,7 @@ int run(const Options& o) {
   rs.host = urls[0].host;
   for (const Url& u : urls) rs.targets.push_back(u.target);
   rs.headers = o.headers;
+  if (o.new_connection) rs.headers.push_back("Connection: close");  // the server closes first: its TIME_WAIT, not ours
   rs.body = o.body;
   RequestSet requests;
   std::string error;
@@ -124,6 +142,8 @@ int run(const Options& o) {
   spec.progress = o.progress && !o.json && ::isatty(STDERR_FILENO);
   spec.stop = &g_stop;
   spec.io = io;
+  spec.tls = urls[0].tls.get();
+  spec.new_connection = o.new_connection;
   Result result;
   if (!execute(spec, result, error)) {
     std::fprintf(stderr, "homeserve bench: %s\n", error.c_str());

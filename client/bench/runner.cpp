@@ -45,6 +45,8 @@ bool execute(const RunSpec& spec, Result& result, std::string& error) {
     lc.expect_status = spec.expect_status;
     lc.stop = spec.stop;
     lc.io = spec.io;
+    lc.tls = spec.tls;
+    lc.new_connection = spec.new_connection;
     auto loop = std::make_unique<Loop>();
     if (!loop->init(lc, error)) return false;
     loops.push_back(std::move(loop));

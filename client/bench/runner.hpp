@@ -11,6 +11,7 @@
 #include "client/bench/histogram.hpp"
 #include "client/bench/requests.hpp"
 #include "client/bench/stats.hpp"
+#include "client/common/tls_client.hpp"
 #include "engine/engine.hpp"
 #include "sockets/address.hpp"
 
@@ -30,6 +31,8 @@ struct RunSpec {
   bool progress = false;                  // the live line on stderr (the caller checks isatty)
   const std::atomic<bool>* stop = nullptr;
   net::IoKind io = net::IoKind::Epoll;    // the engine every thread runs on
+  const TlsClientContext* tls = nullptr;  // https
+  bool new_connection = false;            // one request per connection
 };
 
 struct Result {

@@ -24,12 +24,15 @@ private:
 }  // namespace
 
 std::string Fetched::describe() const {
-  char line[160];
+  char line[320];
+  if (connect == Io::tls) return tls_error;
   if (connect != Io::ok) {
     std::snprintf(line, sizeof line, "connect %s", to_string(connect));
   } else if (outcome == ReadOutcome::response) {
     std::snprintf(line, sizeof line, "%d, %zu-byte body%s in %.1f ms", status, body.size(),
                   close ? ", then close" : "", ms);
+  } else if (!tls_error.empty()) {
+    std::snprintf(line, sizeof line, "no response: %s after %.1f ms", tls_error.c_str(), ms);
   } else {
     std::snprintf(line, sizeof line, "no response: %s after %.1f ms", to_string(outcome), ms);
   }
@@ -48,22 +51,25 @@ std::string make_request(std::string_view method, std::string_view target, std::
 Fetched fetch(const Url& url, std::string_view request, Deadline deadline, size_t max_body, bool head) {
   Fetched f;
   const auto start = Clock::now();
-  net::Fd fd = connect_to(url.address, deadline, f.connect);
+  Stream stream;
+  f.connect = stream.connect(url, deadline);
   if (f.connect != Io::ok) {
+    f.tls_error = stream.error();
     f.ms = ms_since(start);
     return f;
   }
-  const Io sent = send_all(fd.get(), request, deadline);
+  const Io sent = stream.send_all(request, deadline);
   ResponseReader reader(64 * 1024);
   if (head) reader.expect_head_response();
   KeepBody sink(f.body, max_body, f.body_truncated);
   // Even when sending failed (the server may answer early and close), read.
-  f.outcome = reader.next(fd.get(), deadline, &sink);
+  f.outcome = reader.next(stream, deadline, &sink);
   for (int i = 0; i < 8 && f.outcome == ReadOutcome::response && reader.info().status < 200; ++i) {
-    f.outcome = reader.next(fd.get(), deadline, &sink);  // skip interim 1xx answers (HEAD stays armed)
+    f.outcome = reader.next(stream, deadline, &sink);  // skip interim 1xx answers (HEAD stays armed)
   }
   if (f.outcome != ReadOutcome::response && sent != Io::ok && f.outcome == ReadOutcome::error)
     f.outcome = sent == Io::timeout ? ReadOutcome::timeout : ReadOutcome::reset;
+  f.tls_error = stream.error();
   if (f.outcome == ReadOutcome::response) {
     f.status = reader.info().status;
     f.close = reader.info().close;

@@ -21,6 +21,7 @@ struct Fetched {
   std::string body;       // up to max_body bytes
   bool body_truncated = false;
   double ms = 0;          // connect to complete
+  std::string tls_error;  // https: why the TLS session failed (handshake, verification, alert)
   // A one-line account for a person: "200, 1024-byte body" or "connect refused".
   std::string describe() const;
 };
@@ -29,7 +30,8 @@ struct Fetched {
 std::string make_request(std::string_view method, std::string_view target, std::string_view host,
                          std::string_view extra = {});
 
-// Sends `request` (whole bytes) to url.address, reads one response.
+// Sends `request` (whole bytes) to url.address, reads one response (over
+// TLS when the URL is https).
 Fetched fetch(const Url& url, std::string_view request, Deadline deadline, size_t max_body = 16 << 20,
               bool head = false);
 

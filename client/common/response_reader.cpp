@@ -65,7 +65,7 @@ ResponseFramer::Event ResponseReader::pump(BodySink* sink) {
   return Event::need_more;
 }
 
-Io ResponseReader::fill(int fd) {
+Io ResponseReader::fill(Stream& stream) {
   if (eof_) return Io::eof;
   if (end_ == buf_.size() && begin_ > 0) {
     std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
@@ -74,41 +74,41 @@ Io ResponseReader::fill(int fd) {
   }
   if (end_ == buf_.size()) return Io::error;  // cannot happen: the framer refuses a head this large
   size_t n = 0;
-  const Io io = recv_some(fd, buf_.data() + end_, buf_.size() - end_, n);
+  const Io io = stream.recv_some(buf_.data() + end_, buf_.size() - end_, n);
   end_ += n;
   if (io == Io::eof) eof_ = true;
-  if (io == Io::reset) {
+  if (io == Io::reset || io == Io::tls) {
     reset_ = true;
     eof_ = true;
   }
   return io;
 }
 
-ReadOutcome ResponseReader::next(int fd, Deadline deadline, BodySink* sink) {
+ReadOutcome ResponseReader::next(Stream& stream, Deadline deadline, BodySink* sink) {
   for (size_t guard = 0; guard < 100'000'000; ++guard) {
     const Event ev = pump(sink);
     if (ev == Event::complete) return ReadOutcome::response;
     if (ev == Event::error) return ReadOutcome::bad;
     if (eof_) return reset_ ? ReadOutcome::reset : ReadOutcome::closed;
-    const Io io = fill(fd);
-    if (io == Io::ok || io == Io::eof || io == Io::reset) continue;
+    const Io io = fill(stream);
+    if (io == Io::ok || io == Io::eof || io == Io::reset || io == Io::tls) continue;
     if (io != Io::again) return ReadOutcome::error;
-    if (wait_for(fd, POLLIN, deadline) != Io::ok) return ReadOutcome::timeout;
+    if (stream.wait(POLLIN, deadline) != Io::ok) return ReadOutcome::timeout;
   }
   return ReadOutcome::timeout;
 }
 
-ReadOutcome ResponseReader::await_close(int fd, Deadline deadline) {
+ReadOutcome ResponseReader::await_close(Stream& stream, Deadline deadline) {
   for (size_t guard = 0; guard < 100'000'000; ++guard) {
     if (buffered() > 0) {
       const Event ev = pump(nullptr);
       return ev == Event::error ? ReadOutcome::bad : ReadOutcome::response;
     }
     if (eof_) return ReadOutcome::closed;
-    const Io io = fill(fd);
-    if (io == Io::ok || io == Io::eof || io == Io::reset) continue;
+    const Io io = fill(stream);
+    if (io == Io::ok || io == Io::eof || io == Io::reset || io == Io::tls) continue;
     if (io != Io::again) return ReadOutcome::error;
-    if (wait_for(fd, POLLIN, deadline) != Io::ok) return ReadOutcome::timeout;
+    if (stream.wait(POLLIN, deadline) != Io::ok) return ReadOutcome::timeout;
   }
   return ReadOutcome::timeout;
 }

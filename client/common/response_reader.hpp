@@ -11,6 +11,7 @@
 #include "client/common/deadline.hpp"
 #include "client/common/response_framer.hpp"
 #include "client/common/socket_io.hpp"
+#include "client/common/stream.hpp"
 
 namespace hs::client {
 
@@ -25,7 +26,7 @@ protected:
 enum class ReadOutcome : unsigned char {
   response,  // one response completed: info() describes it
   closed,    // the peer closed cleanly between responses
-  reset,     // the connection was reset
+  reset,     // the connection was reset (or its TLS session failed)
   timeout,   // the deadline passed
   bad,       // framing error: error() says why (a truncated response included)
   error,     // another socket error
@@ -45,15 +46,15 @@ public:
   // Frames what is buffered: complete (info() valid), need_more or error.
   // Body pieces go to `sink` (may be null).
   ResponseFramer::Event pump(BodySink* sink);
-  // One non-blocking read into the buffer: ok, again, eof, reset or error.
-  Io fill(int fd);
+  // One non-blocking read into the buffer: ok, again, eof, reset, tls or error.
+  Io fill(Stream& s);
 
   // Reads until one response completes, the peer closes or the deadline.
-  ReadOutcome next(int fd, Deadline deadline, BodySink* sink = nullptr);
+  ReadOutcome next(Stream& s, Deadline deadline, BodySink* sink = nullptr);
   // After the last expected response: waits for the close. `closed` (EOF or
   // reset with nothing else received), `timeout`, or `response`/`bad` when
   // more bytes came.
-  ReadOutcome await_close(int fd, Deadline deadline);
+  ReadOutcome await_close(Stream& s, Deadline deadline);
 
   const ResponseInfo& info() const { return framer_.info(); }
   const FrameError& error() const { return framer_.error(); }

@@ -44,6 +44,7 @@ const char* to_string(Io io) {
     case Io::timeout: return "timeout";
     case Io::refused: return "refused";
     case Io::error: return "error";
+    case Io::tls: return "TLS failure";
   }
   return "?";
 }

@@ -22,6 +22,7 @@ enum class Io : unsigned char {
   timeout,   // the deadline passed
   refused,   // ECONNREFUSED (connect)
   error,     // anything else (errno kept by the caller if it cares)
+  tls,       // the TLS session failed (handshake, verification, alert): the stream says why
 };
 
 const char* to_string(Io io);

@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "client/common/tls_client.hpp"
 #include "http/char_classes.hpp"
 
 namespace hs::client {
@@ -40,9 +41,9 @@ bool parse_url(std::string_view text, Url& out, const char*& why) {
     why = "expected a URL like http://127.0.0.1:8080/path";
     return false;
   }
-  if (!iequals(text.substr(0, scheme_end), "http")) {
-    why = iequals(text.substr(0, scheme_end), "https") ? "only http:// URLs are supported (no TLS)"
-                                                        : "only http:// URLs are supported";
+  const bool https = iequals(text.substr(0, scheme_end), "https");
+  if (!https && !iequals(text.substr(0, scheme_end), "http")) {
+    why = "only http:// and https:// URLs are supported";
     return false;
   }
   std::string_view rest = text.substr(scheme_end + 3);
@@ -91,7 +92,7 @@ bool parse_url(std::string_view text, Url& out, const char*& why) {
       }
     }
   }
-  unsigned port = 80;
+  unsigned port = https ? 443 : 80;
   if (!port_text.empty()) {
     auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
     if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535) {
@@ -135,6 +136,17 @@ bool parse_url(std::string_view text, Url& out, const char*& why) {
     return false;
   }
   out.host = std::string(authority);
+  out.https = https;
+  out.name = host.front() == '[' ? std::string(host.substr(1, host.size() - 2)) : std::string(host);
+  return true;
+}
+
+bool attach_tls(Url& url, const TlsOptions& options, std::string& why) {
+  url.tls.reset();
+  if (!url.https) return true;
+  auto ctx = std::make_shared<TlsClientContext>();
+  if (!ctx->init(options, url.name, why)) return false;
+  url.tls = std::move(ctx);
   return true;
 }
 

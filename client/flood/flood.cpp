@@ -25,6 +25,8 @@ constexpr size_t kScratch = 16 * 1024;           // epoll: a read; io_uring: one
 constexpr size_t kLentMin = 64, kLentMax = 1024;  // io_uring: lent buffers, one per connection within these
 constexpr int kReadRounds = 64;
 constexpr int64_t kStopCheck = 200'000'000;      // the hold looks at the stop flag this often (ns)
+constexpr size_t kWire = 2048;                   // https: ciphertext per send (the rest waits in the session)
+constexpr size_t kRecordPlain = 16 * 1024;       // https: plaintext encrypted per step
 
 enum class Phase : uint8_t { connecting, sending, reading, kept, done };
 
@@ -34,6 +36,11 @@ struct Conn {
   uint16_t used = 0;  // head bytes held in this connection's buffer slice
   Phase phase = Phase::connecting;
   bool open = false;  // its channel is the engine's
+  // https
+  bool handshaking = false;
+  bool wire_busy = false;  // a send of wire[wire_off, wire_len) is in flight (or waits for room)
+  uint16_t wire_off = 0, wire_len = 0;
+  TlsClient tls;
 };
 
 bool expected(const std::vector<int>& expect, int status) {
@@ -59,6 +66,10 @@ public:
     request_ = o_.request.empty() ? make_request("GET", url_.target, url_.host) : o_.request;
     conns_.resize(n);
     heads_.resize(n * kHeadBuffer);
+    if (url_.https) {
+      wires_.resize(n * kWire);
+      plain_.assign(kScratch, 0);
+    }
     r_.connections = n;
     const auto start = Clock::now();
     const Deadline deadline = Deadline::after_seconds(o_.timeout);
@@ -144,6 +155,7 @@ private:
     Conn& c = conns_[i];
     if (c.open) engine_->close(i);
     c.open = false;
+    c.tls.close();  // OpenSSL's per-connection memory goes with it
   }
 
   void finish(uint32_t i) {
@@ -170,10 +182,23 @@ private:
     }
     c.phase = Phase::sending;
     if (lends_) io_.arm_receive(i);
+    if (url_.https) {
+      if (!c.tls.open(*url_.tls)) {
+        ++r_.connect_error;
+        note_copy(c.tls.error());
+        finish(i);
+        return;
+      }
+      c.handshaking = true;
+    }
     send_request(i);
   }
 
   void send_request(uint32_t i) {
+    if (url_.https) {
+      flush_tls(i);
+      return;
+    }
     for (int round = 0; round < 16 && conns_[i].phase == Phase::sending; ++round) {
       Conn& c = conns_[i];
       const iovec out{request_.data() + c.sent, request_.size() - c.sent};
@@ -197,13 +222,105 @@ private:
   }
 
   void on_sent(uint32_t i, int64_t n) override {
+    if (url_.https) {
+      Conn& c = conns_[i];
+      c.wire_busy = false;
+      if (!waiting(c)) return;
+      if (n <= 0) {
+        c.phase = Phase::reading;  // as in sent(): read what the server said
+        return;
+      }
+      c.wire_off = static_cast<uint16_t>(c.wire_off + n);
+      flush_tls(i);
+      return;
+    }
     if (conns_[i].phase != Phase::sending) return;
     if (sent(i, n)) send_request(i);
   }
 
+  // https: the session's ciphertext (handshake, then the request encrypted)
+  // goes out through the connection's wire slice, which stays put until the
+  // engine has sent it.
+  void flush_tls(uint32_t i) {
+    Conn& c = conns_[i];
+    char* wire = wires_.data() + size_t{i} * kWire;
+    for (int round = 0; round < 4096 && c.open && waiting(c) && !c.wire_busy; ++round) {
+      if (c.wire_off == c.wire_len) {
+        c.wire_off = 0;
+        c.wire_len = static_cast<uint16_t>(c.tls.take_output({wire, kWire}));
+        if (c.wire_len == 0) {
+          if (c.handshaking || c.sent >= request_.size()) {
+            if (!c.handshaking && c.phase == Phase::sending) c.phase = Phase::reading;
+            return;
+          }
+          const size_t left = request_.size() - c.sent;
+          const size_t taken = c.tls.write({request_.data() + c.sent, std::min(left, kRecordPlain)});
+          if (taken == 0) {
+            c.phase = Phase::reading;
+            return;
+          }
+          c.sent += static_cast<uint32_t>(taken);
+          continue;
+        }
+      }
+      const iovec out{wire + c.wire_off, size_t{c.wire_len} - c.wire_off};
+      const net::IoResult r = engine_->send(i, std::span<const iovec>(&out, 1), false);
+      if (r.pending()) {
+        c.wire_busy = true;  // epoll: the writable edge; io_uring: on_sent
+        return;
+      }
+      if (r.n <= 0) {
+        c.phase = Phase::reading;
+        return;
+      }
+      c.wire_off = static_cast<uint16_t>(c.wire_off + r.n);
+      if (r.drained) {
+        c.wire_busy = true;
+        return;
+      }
+    }
+  }
+
+  // https: ciphertext in; true once the connection is settled (as absorb()).
+  bool tls_in(uint32_t i, const char* data, size_t n) {
+    Conn& c = conns_[i];
+    c.tls.feed({data, n});
+    if (c.handshaking) {
+      if (c.tls.state() == TlsState::failed) {
+        ++r_.connect_error;
+        note_copy(c.tls.error());
+        finish(i);
+        return true;
+      }
+      if (c.tls.state() == TlsState::open) c.handshaking = false;
+      flush_tls(i);  // the handshake's next flight, or the request
+      if (c.handshaking) return false;
+    }
+    for (int k = 0; k < 4096; ++k) {
+      const size_t got = c.tls.read({plain_.data(), plain_.size()});
+      if (got == 0) break;
+      if (absorb(i, plain_.data(), got)) return true;
+    }
+    if (c.tls.state() == TlsState::closed || c.tls.state() == TlsState::failed) {
+      ended(i, c.tls.state() == TlsState::closed ? 0 : -ECONNRESET);
+      return true;
+    }
+    if (!c.tls.output().empty()) flush_tls(i);
+    return false;
+  }
+
+  void note_copy(const std::string& what) {
+    if (r_.first_problem.empty()) r_.first_problem = what;
+  }
+
   void on_ready(uint32_t i, bool readable, bool writable, bool) override {
     Conn& c = conns_[i];
-    if (writable && c.phase == Phase::sending) send_request(i);
+    if (writable && url_.https) {
+      c.wire_busy = false;
+      flush_tls(i);
+    } else if (writable && c.phase == Phase::sending) {
+      send_request(i);
+    }
     if (!readable) return;
     for (int round = 0; round < kReadRounds && c.open && (waiting(c) || c.phase == Phase::kept); ++round) {
       std::span<char> space[2] = {{scratch_.data(), scratch_.size()}, {}};
@@ -233,8 +350,22 @@ private:
       return false;
     }
     if (!waiting(c)) return false;
-    if (n > 0) return !absorb(i, data, static_cast<size_t>(n));
+    if (n > 0) return url_.https ? !tls_in(i, data, static_cast<size_t>(n)) : !absorb(i, data, static_cast<size_t>(n));
     if (n == -ENOBUFS || n == -ECANCELED) return true;
+    ended(i, n);
+    return false;
+  }
+
+  // The peer closed (0) or the connection failed (-errno) before an answer
+  // was complete: what was framed decides.
+  void ended(uint32_t i, int64_t n) {
+    Conn& c = conns_[i];
+    if (c.handshaking) {
+      ++r_.connect_error;
+      note("the server closed the connection during the TLS handshake");
+      finish(i);
+      return;
+    }
     const ResponseFramer::Step s = c.framer.finish(c.used);
     if (s.event == ResponseFramer::Event::complete) {
       answered(c);
@@ -246,7 +377,6 @@ private:
       note("a connection was closed before an answer");
     }
     finish(i);
-    return false;
   }
 
   // Frames received bytes; true once the connection is settled.
@@ -318,6 +448,8 @@ private:
   std::string request_;
   std::vector<Conn> conns_;
   std::vector<char> heads_;
+  std::vector<char> wires_;  // https: kWire bytes per connection
+  std::vector<char> plain_;  // https: where decrypted bytes land
   uint64_t unsettled_ = 0;
   uint64_t kept_open_ = 0;  // kept, and not closed by the server since
 };
@@ -377,6 +509,10 @@ int run_flood(const FloodOptions& o, std::FILE* out, std::FILE* err) {
   }
   std::string why;
   if (net::IoKind kind; resolve_io(o.io, kind, why) == 2) {
+    std::fprintf(err, "flood: %s\n", why.c_str());
+    return 2;
+  }
+  if (!attach_tls(url, o.tls, why)) {
     std::fprintf(err, "flood: %s\n", why.c_str());
     return 2;
   }

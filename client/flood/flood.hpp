@@ -6,7 +6,9 @@
 // the release (the hold ends early once the server closed them all). One
 // loop on the server's I/O engine (epoll or io_uring, --io) over fixed
 // per-connection state (a framer and a 2 KiB head buffer each, reserved
-// once); response bodies are not kept.
+// once); response bodies are not kept. https: each connection shakes hands
+// first (a TLS client session per connection, client/common/tls_client.hpp;
+// a failed handshake counts as a connect error).
 #pragma once
 
 #include <array>
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "client/common/fetch.hpp"
+#include "client/common/tls_client.hpp"
 #include "client/common/url.hpp"
 
 namespace hs::client {
@@ -32,6 +35,7 @@ struct FloodOptions {
   double timeout = 5;          // seconds for every connection to be answered
   double fresh_timeout = 2;    // seconds for a fresh request to be answered ("promptly")
   std::string io = "auto";     // the I/O engine: auto, epoll or uring
+  TlsOptions tls;              // https: --insecure, --cacert
   // For `bench --hold-idle`, which holds its connections with this loop:
   std::string request;                              // sent on each connection (empty: a GET of the URL)
   bool fresh_checks = true;                         // the fresh requests during the hold and after the release

@@ -10,6 +10,7 @@
 #include "client/common/fetch.hpp"
 #include "client/common/response_reader.hpp"
 #include "client/common/socket_io.hpp"
+#include "client/common/stream.hpp"
 
 namespace hs::client {
 
@@ -94,6 +95,7 @@ bool check_pipeline_options(const PipelineOptions& o, std::string& why) {
     why = o.url + ": " + url_why;
     return false;
   }
+  if (!attach_tls(url, o.tls, why)) return false;  // e.g. a missing --cacert file: a bad option
   if (o.count == 0 || o.count > kMaxCount) {
     why = "-n must be from 1 to 1000000";
     return false;
@@ -118,6 +120,7 @@ bool plan_pipeline(const PipelineOptions& o, PipelinePlan& plan, std::string& wh
   if (!check_pipeline_options(o, why)) return false;
   const char* url_why = "";
   parse_url(o.url, plan.url, url_why);
+  if (!attach_tls(plan.url, o.tls, why)) return false;
   plan.bad_at = o.bad_at;
   const Url& url = plan.url;
   auto add = [&](const char* method, const std::string& target) {
@@ -168,10 +171,10 @@ bool plan_pipeline(const PipelineOptions& o, PipelinePlan& plan, std::string& wh
 RoundResult run_pipeline_round(const PipelinePlan& plan, Deadline deadline) {
   RoundResult r;
   const uint64_t count = plan.target_of.size();
-  Io io = Io::error;
-  net::Fd fd = connect_to(plan.url.address, deadline, io);
+  Stream stream;
+  const Io io = stream.connect(plan.url, deadline);
   if (io != Io::ok) {
-    r.message = format("connect: %s", to_string(io));
+    r.message = io == Io::tls ? "connect: " + stream.error() : format("connect: %s", to_string(io));
     return r;
   }
   ResponseReader reader(64 * 1024);
@@ -196,17 +199,26 @@ RoundResult run_pipeline_round(const PipelinePlan& plan, Deadline deadline) {
   size_t write_index = 0;
   bool send_failed = false;
   for (size_t guard = 0; guard < 100'000'000; ++guard) {
-    // Write: one send() per write chunk (TCP_NODELAY keeps them apart).
+    // Write: one send() per write chunk (TCP_NODELAY keeps them apart);
+    // with TLS, ciphertext the socket did not take goes first.
+    if (!send_failed && stream.pending_output()) {
+      const Io f = stream.flush();
+      if (f != Io::ok && f != Io::again) send_failed = true;
+    }
     while (!send_failed && write_index < plan.write_ends.size()) {
       const size_t end = plan.write_ends[write_index];
       size_t n = 0;
-      const Io s = send_some(fd.get(), std::string_view(plan.batch).substr(sent, end - sent), n);
+      const Io s = stream.send_some(std::string_view(plan.batch).substr(sent, end - sent), n);
       sent += n;
       if (sent == end) {
         ++write_index;
         continue;
       }
       if (s != Io::ok && s != Io::again) {
+        if (s == Io::tls && plan.bad_at == 0) {
+          r.message = "sending: " + stream.error();
+          return r;
+        }
         // The server may close after an error answer; what it sent can still be read.
         send_failed = true;
         if (plan.bad_at == 0) {
@@ -261,14 +273,18 @@ RoundResult run_pipeline_round(const PipelinePlan& plan, Deadline deadline) {
                          static_cast<unsigned long long>(next), static_cast<unsigned long long>(expected));
       return r;
     }
-    const Io got = reader.fill(fd.get());
+    const Io got = reader.fill(stream);
     if (got == Io::ok || got == Io::eof || got == Io::reset) continue;
+    if (got == Io::tls) {
+      r.message = "receiving: " + stream.error();
+      return r;
+    }
     if (got != Io::again) {
       r.message = format("receiving: %s", to_string(got));
       return r;
     }
-    pollfd p{fd.get(), POLLIN, 0};
-    if (!send_failed && write_index < plan.write_ends.size()) p.events |= POLLOUT;
+    pollfd p{stream.fd(), POLLIN, 0};
+    if (!send_failed && (write_index < plan.write_ends.size() || stream.pending_output())) p.events |= POLLOUT;
     const int ready = ::poll(&p, 1, deadline.ms_left());
     if (ready == 0 || deadline.passed()) {
       r.message = format("timeout: %llu of %llu responses arrived", static_cast<unsigned long long>(next),
@@ -279,7 +295,7 @@ RoundResult run_pipeline_round(const PipelinePlan& plan, Deadline deadline) {
 
   if (plan.bad_at > 0) {
     // After the 400: the close, and nothing else.
-    const ReadOutcome after = reader.await_close(fd.get(), deadline);
+    const ReadOutcome after = reader.await_close(stream, deadline);
     if (after == ReadOutcome::timeout) {
       r.message = "the server did not close the connection after answering the bad request";
       return r;

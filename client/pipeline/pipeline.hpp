@@ -14,8 +14,8 @@
 // 400, then the close, and nothing else.
 //
 // One connection, one round at a time: a sequential checker, so it uses the
-// deadline-bounded socket helpers (client/common/socket_io.hpp, one poll per
-// wait) rather than the engine that bench and flood multiplex on.
+// deadline-bounded socket helpers (client/common/stream.hpp, one poll per
+// wait; TLS for https) rather than the engine that bench and flood multiplex on.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "client/common/deadline.hpp"
+#include "client/common/tls_client.hpp"
 #include "client/common/url.hpp"
 
 namespace hs::client {
@@ -36,6 +37,7 @@ struct PipelineOptions {
   uint64_t repeat = 1;             // rounds
   uint64_t bad_at = 0;             // 1-based position of a bad request (0: none)
   double timeout = 10;             // seconds per round
+  TlsOptions tls;                  // https: --insecure, --cacert
 };
 
 // What one target answers when asked alone.

@@ -9,13 +9,15 @@
 #include "client/common/url.hpp"
 #include "client/flood/flood.hpp"
 #include "client/pipeline/pipeline.hpp"
+#include "client/probe/tls_checks.hpp"
 
 namespace hs::client {
 
 namespace {
 
-constexpr const char* kChecks[] = {"header-size", "body-size",   "header-timeout", "malformed",
-                                   "pipeline-depth", "connections", "smuggling"};
+constexpr const char* kChecks[] = {"header-size",   "body-size",    "header-timeout",        "malformed",
+                                   "pipeline-depth", "connections",  "smuggling",             "tls-versions",
+                                   "tls-plaintext",  "tls-renegotiation", "tls-handshake-timeout"};
 
 // One request whose answer must carry `want`.
 ProbeLine expect_status(const char* check, const Url& url, const std::string& request, const std::string& sent,
@@ -61,19 +63,19 @@ ProbeLine header_timeout(const Url& url, const ProbeOptions& o) {
   const double allowed = o.header_timeout * 1.5 + 1;
   const Deadline deadline = Deadline::after_seconds(allowed);
   const auto start = Clock::now();
-  Io io = Io::error;
-  net::Fd fd = connect_to(url.address, Deadline::after_seconds(o.timeout), io);
+  Stream stream;
+  const Io io = stream.connect(url, Deadline::after_seconds(o.timeout));
   if (io != Io::ok) {
-    line.got = std::string("connect ") + to_string(io);
+    line.got = io == Io::tls ? stream.error() : std::string("connect ") + to_string(io);
     return line;
   }
   const std::string partial = "GET " + url.target + " HTTP/1.1\r\nHost: " + url.host + "\r\n";
-  if (send_all(fd.get(), partial, deadline) != Io::ok) {
+  if (stream.send_all(partial, deadline) != Io::ok) {
     line.got = "could not send the partial head";
     return line;
   }
   ResponseReader reader(16 * 1024);
-  const ReadOutcome got = reader.next(fd.get(), deadline, nullptr);
+  const ReadOutcome got = reader.next(stream, deadline, nullptr);
   const double ms = ms_since(start);
   char text[200];
   if (got == ReadOutcome::response) {
@@ -108,6 +110,7 @@ ProbeLine pipeline_depth(const ProbeOptions& o) {
   po.url = o.url;
   po.count = o.max_pipeline * 2 + 1;
   po.timeout = o.timeout * 2;
+  po.tls = o.tls;
   line.sent = std::to_string(po.count) + " requests in one write (--max-pipeline " + std::to_string(o.max_pipeline) + ")";
   PipelinePlan plan;
   std::string why;
@@ -130,6 +133,7 @@ ProbeLine connections(const Url& url, const ProbeOptions& o) {
   fo.hold = 0;
   fo.timeout = o.timeout * 2;
   fo.fresh_timeout = o.timeout;
+  fo.tls = o.tls;
   line.sent = std::to_string(fo.connections) + " connections at once, a GET on each (--max-connections " +
               std::to_string(o.max_connections) + " x " + std::to_string(o.workers) + " worker(s))";
   FloodReport r;
@@ -162,6 +166,7 @@ std::vector<ProbeLine> probe(const ProbeOptions& o, std::string& why) {
     why = o.url + ": " + url_why;
     return lines;
   }
+  if (!attach_tls(url, o.tls, why)) return lines;
   if (wanted(o, "header-size")) lines.push_back(header_size(url, o));
   if (wanted(o, "body-size")) lines.push_back(body_size(url, o));
   if (wanted(o, "malformed")) lines.push_back(malformed(url, o));
@@ -169,6 +174,12 @@ std::vector<ProbeLine> probe(const ProbeOptions& o, std::string& why) {
   if (wanted(o, "pipeline-depth")) lines.push_back(pipeline_depth(o));
   if (wanted(o, "header-timeout")) lines.push_back(header_timeout(url, o));
   if (wanted(o, "connections") && o.max_connections > 0) lines.push_back(connections(url, o));
+  if (url.https) {
+    if (wanted(o, "tls-versions")) lines.push_back(tls_versions(url, o));
+    if (wanted(o, "tls-plaintext")) lines.push_back(tls_plaintext(url, o));
+    if (wanted(o, "tls-renegotiation")) lines.push_back(tls_renegotiation(url, o));
+    if (wanted(o, "tls-handshake-timeout")) lines.push_back(tls_handshake_timeout(url, o));
+  }
   return lines;
 }
 
@@ -188,7 +199,8 @@ int run_probe(const ProbeOptions& o, std::FILE* out, std::FILE* err) {
   }
   if (o.buffer_size < 64 || o.buffer_size > (uint64_t{1} << 30) || o.max_pipeline == 0 || o.max_pipeline > 100000 ||
       o.workers == 0 || o.workers > 1024 || o.max_connections > 1'000'000 || !(o.header_timeout > 0) ||
-      o.header_timeout > 3600 || !(o.timeout > 0) || o.timeout > 3600) {
+      o.header_timeout > 3600 || !(o.timeout > 0) || o.timeout > 3600 || !(o.handshake_timeout > 0) ||
+      o.handshake_timeout > 3600) {
     std::fprintf(err, "probe: a limit is out of range (see 'homeserve probe --help')\n");
     return 2;
   }

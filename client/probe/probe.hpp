@@ -10,6 +10,13 @@
 //   connections     --max-connections x --workers + 4 connections    -> some 429, the rest 200, then healthy
 //   smuggling       Content-Length and Transfer-Encoding together    -> 400
 //
+// With an https URL every check above runs over TLS, and four more follow
+// (tls_checks.hpp):
+//   tls-versions           ClientHellos offering only TLS 1.0, only 1.1  -> both refused
+//   tls-plaintext          plain HTTP to the TLS port                    -> close or alert; HTTPS still answered
+//   tls-handshake-timeout  silence / half a ClientHello                  -> close within --handshake-timeout (+50%, +1 s)
+//   tls-renegotiation      a TLS 1.2 client asks to renegotiate          -> refused, alert or close
+//
 // The checks run one after another, each on one connection with the
 // deadline-bounded socket helpers (sequential: no loop to share), except
 // `connections`, which is a flood (client/flood: the engine's loop).
@@ -19,6 +26,8 @@
 #include <cstdio>
 #include <string>
 #include <vector>
+
+#include "client/common/tls_client.hpp"
 
 namespace hs::client {
 
@@ -32,6 +41,8 @@ struct ProbeOptions {
   double header_timeout = 10;      // seconds
   double timeout = 5;              // seconds to wait for each answer
   std::vector<std::string> only;   // run only these checks (empty: all)
+  double handshake_timeout = 10;   // https: the server's seconds for a TLS handshake
+  TlsOptions tls;                  // https: --insecure, --cacert
 };
 
 struct ProbeLine {

@@ -80,6 +80,16 @@ int main(int argc, char** argv) {
   serve->add_option("--group", so.group, "With --user: this group instead of the user's primary group");
   serve->add_flag("--allow-root", so.allow_root, "Serve as root without --user (refused otherwise)")
       ->envname("HOMESERVE_ALLOW_ROOT");
+  serve->add_option("--tls-listen", so.tls_listen, "HTTPS address, ADDR:PORT or [IPv6]:PORT (repeatable)");
+  serve->add_option("--tls-cert", so.tls_cert, "PEM certificate chain for HTTPS (leaf first)");
+  serve->add_option("--tls-key", so.tls_key, "PEM private key of --tls-cert (ECDSA or RSA)");
+  serve->add_option("--tls-handshakes", so.tls_handshakes, "Concurrent TLS handshakes per worker (TLS 1.2 connections keep theirs)")
+      ->capture_default_str();
+  serve->add_option("--tls-buffers", so.tls_buffers, "Areas per worker where TLS records are sealed (64 KiB each)")
+      ->capture_default_str();
+  serve->add_flag("--redirect-https", so.redirect_https, "Plain listeners answer 308 to the https:// URL");
+  serve->add_option("--hsts", so.hsts, "Add Strict-Transport-Security: max-age=SECONDS to HTTPS responses (0: none)")
+      ->capture_default_str();
 
   hs::client::bench::Options bo;
   auto* bench = app.add_subcommand("bench", "Load generator: measure a server (no URL: the embedded readv/memmove scenarios)");
@@ -105,6 +115,9 @@ int main(int argc, char** argv) {
   bench->add_option("--compaction", bo.compaction, "Embedded scenarios: the server's compaction modes to run")
       ->allow_extra_args(false)
       ->check(CLI::IsMember({"memmove", "readv"}));
+  bench->add_flag("--new-connection", bo.new_connection, "A new connection per request (https: handshakes per second)");
+  bench->add_flag("--insecure", bo.insecure, "https: do not verify the server's certificate");
+  bench->add_option("--cacert", bo.cacert, "https: PEM file of CA certificates to verify against (default: system store)");
 
   hs::client::PipelineOptions po;
   auto* pipeline = app.add_subcommand("pipeline", "Check that pipelined requests are answered in order with the right bodies");
@@ -116,6 +129,8 @@ int main(int argc, char** argv) {
   pipeline->add_option("--paths", po.paths, "More targets on the same server, comma-separated (/a.txt,/b.txt)")
       ->delimiter(',');
   pipeline->add_option("--timeout", po.timeout, "Seconds per round")->capture_default_str();
+  pipeline->add_flag("--insecure", po.tls.insecure, "https: do not verify the server's certificate");
+  pipeline->add_option("--cacert", po.tls.cacert, "https: PEM file of CA certificates to verify against (default: system store)");
 
   hs::client::FloodOptions fo;
   auto* flood = app.add_subcommand("flood", "Open more connections than a server allows and check that it copes");
@@ -130,6 +145,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   flood->add_option("--fresh-timeout", fo.fresh_timeout, "Seconds for a fresh request to be answered")
       ->capture_default_str();
+  flood->add_flag("--insecure", fo.tls.insecure, "https: do not verify the server's certificate");
+  flood->add_option("--cacert", fo.tls.cacert, "https: PEM file of CA certificates to verify against (default: system store)");
 
   hs::client::ProbeOptions pro;
   auto* probe = app.add_subcommand("probe", "Check the limits of a running server: one PASS/FAIL line per check");
@@ -147,9 +164,14 @@ int main(int argc, char** argv) {
   probe->add_option("--header-timeout", pro.header_timeout, "The server's seconds for a whole head")
       ->capture_default_str();
   probe->add_option("--timeout", pro.timeout, "Seconds to wait for each answer")->capture_default_str();
+  probe->add_option("--handshake-timeout", pro.handshake_timeout, "https: the server's seconds for a whole TLS handshake")
+      ->capture_default_str();
+  probe->add_flag("--insecure", pro.tls.insecure, "https: do not verify the server's certificate");
+  probe->add_option("--cacert", pro.tls.cacert, "https: PEM file of CA certificates to verify against (default: system store)");
   probe->add_option("--only", pro.only,
                     "Checks to run, comma-separated: header-size, body-size, header-timeout, malformed, "
-                    "pipeline-depth, connections, smuggling")
+                    "pipeline-depth, connections, smuggling; https: tls-versions, tls-plaintext, "
+                    "tls-handshake-timeout, tls-renegotiation")
       ->delimiter(',');
 
   try {
@@ -171,6 +193,7 @@ int main(int argc, char** argv) {
   if (probe->parsed()) return hs::client::run_probe(pro, stdout, stderr);
   if (serve->parsed()) {
     so.buffers_given = serve->count("--buffers") > 0;
+    so.listen_given = serve->count("--listen") > 0;
     return hs::cli::serve(so);
   }
   std::fputs(app.help().c_str(), stdout);

@@ -17,6 +17,8 @@
 #include "sockets/socket_activation.hpp"
 #include "daemon/startup_trim.hpp"
 #include "loop/status_probe.hpp"
+#include "tls/kernel_tls.hpp"
+#include "tls/tls_memory.hpp"
 
 namespace hs::cli {
 
@@ -38,6 +40,17 @@ bool to_millis(double seconds, core::Millis& out) {
 }
 
 bool fits_u32(uint64_t v) { return v <= 0xffffffffu; }
+
+// OpenSSL's arena: the certificate's context twice (a reload builds the new
+// one beside the old), and each handshake slot's peak (measured 124 KiB for
+// a full TLS 1.3 handshake with an ECDSA or RSA-2048 key; a TLS 1.2
+// connection keeps ~18 KiB of it for its life).
+constexpr size_t kTlsContextBudget = 512u << 10;
+constexpr size_t kTlsHandshakeBudget = 192u << 10;
+
+size_t tls_arena_bytes(uint64_t workers, uint64_t handshakes) {
+  return 2 * kTlsContextBudget + static_cast<size_t>(workers * handshakes) * kTlsHandshakeBudget;
+}
 
 }  // namespace
 
@@ -69,6 +82,43 @@ int serve(const ServeOptions& o) {
   w.shutdown_timeout = static_cast<core::Millis>(std::llround(o.shutdown_timeout * 1000));
   config.access_log = o.access_log;
   if (!net::parse_io_choice(o.io, config.io)) return fail(kUsageError, "--io must be auto, epoll or uring");
+
+  // HTTPS: OpenSSL's memory is fixed before OpenSSL allocates anything.
+  for (const std::string& text : o.tls_listen) {
+    if (text.empty()) continue;  // `tls-listen = ""` in a config file: none
+    net::Address a;
+    const char* why = "";
+    if (!net::parse_address(text, a, why)) return fail(kUsageError, "--tls-listen " + text + ": " + why);
+    config.tls_listen.push_back(a);
+  }
+  if (!o.listen_given && !config.tls_listen.empty()) config.listen.clear();  // HTTPS only, unless --listen is given
+  const bool tls_wanted = !config.tls_listen.empty() || !o.tls_cert.empty() || !o.tls_key.empty();
+  if (tls_wanted && (config.tls_listen.empty() || o.tls_cert.empty() || o.tls_key.empty()))
+    return fail(kUsageError, "HTTPS needs all of --tls-listen, --tls-cert and --tls-key");
+  if (o.redirect_https && config.tls_listen.empty()) return fail(kUsageError, "--redirect-https needs --tls-listen");
+  if (o.hsts > 0 && config.tls_listen.empty()) return fail(kUsageError, "--hsts needs --tls-listen");
+  if (o.hsts > 1000000000) return fail(kUsageError, "--hsts: at most 1000000000 seconds");
+  if (tls_wanted && (o.tls_handshakes == 0 || o.tls_handshakes > 65535 || o.tls_buffers == 0 || o.tls_buffers > 65535))
+    return fail(kUsageError, "--tls-handshakes and --tls-buffers must be from 1 to 65535");
+  static tls::TicketKeys* ticket_keys = nullptr;  // live as long as the process: OpenSSL may call back at exit
+  static tls::TlsContext* tls_context = nullptr;
+  if (tls_wanted) {
+    config.tls_memory = tls_arena_bytes(o.workers, o.tls_handshakes);
+    std::string why;
+    if (!tls::install_tls_memory(config.tls_memory, why)) return fail(kStartError, why);
+    ticket_keys = new tls::TicketKeys();
+    tls_context = new tls::TlsContext(ticket_keys);
+    if (!tls_context->load(o.tls_cert, o.tls_key, why)) return fail(kStartError, why);
+    config.tls_context = tls_context;
+    config.tls_path = tls::describe_tls_path();
+    w.tls.context = tls_context;
+    w.tls.handshakes = static_cast<uint32_t>(o.tls_handshakes);
+    w.tls.seal_buffers = static_cast<uint32_t>(o.tls_buffers);
+    for (size_t i = config.listen.size(); i < config.listen.size() + config.tls_listen.size(); ++i)
+      w.tls.listener_mask |= 1u << i;
+    w.https.redirect = o.redirect_https;
+    w.https.hsts = o.hsts;
+  }
 
   std::string error = net::validate(config);
   if (!error.empty()) return fail(kStartError, error);
@@ -149,7 +199,18 @@ int serve(const ServeOptions& o) {
   // Type=notify: ready once the pools are reserved and the sockets listen.
   if (const int e = net::notify_service_manager("READY=1\nSTATUS=" + line))
     std::fprintf(stderr, "homeserve: cannot notify the service manager (NOTIFY_SOCKET): %s\n", std::strerror(e));
-  return server.run();
+  // SIGHUP: a renewed certificate (certbot's deploy hook) replaces the old
+  // one for new connections; a broken pair keeps the old one.
+  const auto reload = [&] {
+    if (tls_context == nullptr) return;
+    std::string why;
+    if (tls_context->load(o.tls_cert, o.tls_key, why)) {
+      std::fprintf(stderr, "homeserve: SIGHUP: reloaded %s\n", o.tls_cert.c_str());
+    } else {
+      std::fprintf(stderr, "homeserve: SIGHUP: keeping the old certificate: %s\n", why.c_str());
+    }
+  };
+  return server.run(reload);
 }
 
 }  // namespace hs::cli

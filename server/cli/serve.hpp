@@ -11,6 +11,7 @@ namespace hs::cli {
 struct ServeOptions {
   std::string dir = ".";
   std::vector<std::string> listen{"127.0.0.1:8080"};
+  bool listen_given = false;  // false with --tls-listen: HTTPS only
   uint64_t max_connections = 1024;
   uint64_t buffers = 64;
   bool buffers_given = false;  // false: at most max_connections (a connection holds one buffer)
@@ -40,6 +41,14 @@ struct ServeOptions {
   std::string user;   // drop to this user after binding (root only)
   std::string group;  // and this group (default: the user's primary group)
   bool allow_root = false;
+  // HTTPS (issue 12).
+  std::vector<std::string> tls_listen;
+  std::string tls_cert;   // PEM chain, leaf first
+  std::string tls_key;    // PEM private key (ECDSA or RSA)
+  uint64_t tls_handshakes = 16;  // per worker
+  uint64_t tls_buffers = 16;     // seal areas per worker
+  bool redirect_https = false;   // plain listeners answer 308 to https://
+  uint64_t hsts = 0;             // Strict-Transport-Security max-age on TLS responses (0: none)
 };
 
 // Runs the server until SIGTERM/SIGINT. Prints the start-up line on stdout, a

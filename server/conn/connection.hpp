@@ -15,6 +15,7 @@
 // because a request is handled synchronously once complete.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -76,9 +77,21 @@ public:
   // waiting for a responder, peer has not shut its side.
   bool wants_read() const;
   bool has_buffer() const { return rb_.attached(); }
-  void attach_buffer(std::span<char> mem) { rb_.attach(mem, ctx_->limits.compaction); }
+  // The buffer may be bigger than limits.buffer_size (room for a TLS
+  // record): the connection holds at most that much unread.
+  void attach_buffer(std::span<char> mem) {
+    rb_.attach(mem.first(std::min(mem.size(), ctx_->limits.buffer_size)), ctx_->limits.compaction);
+  }
+  // Under a transport (TLS): memmove compaction, and the transport keeps an
+  // incomplete record after the unread bytes (ReceiveBuffer's tail).
+  void attach_transport_buffer(std::span<char> mem) { rb_.attach_with_tail(mem, ctx_->limits.buffer_size); }
+  std::span<char> after_unread() const { return rb_.after_unread(); }
+  size_t transport_tail() const { return rb_.tail(); }
+  void set_transport_tail(size_t n) { rb_.set_tail(n); }
   // True when the buffer holds nothing that is still needed.
-  bool can_release_buffer() const { return rb_.attached() && rb_.size() == 0 && phase_ != Phase::Body; }
+  bool can_release_buffer() const {
+    return rb_.attached() && rb_.size() == 0 && rb_.tail() == 0 && phase_ != Phase::Body;
+  }
   std::span<char> release_buffer() { return rb_.detach(); }
   size_t read_space(std::span<char> (&out)[2]) { return rb_.read_space(out); }
   // n bytes were read into the read space: parse and answer what is complete.
@@ -100,7 +113,9 @@ public:
   // n bytes (of gathered slices or of the pending file) reached the socket.
   void on_sent(size_t n, core::Millis now);
   // The file of the front responder shrank: close (never send more than announced).
-  void on_file_error() { phase_ = Phase::Closing; close_now_ = true; }
+  void on_file_error() { close_at_once(); }
+  // The transport failed (TLS alert): nothing more is read or answered.
+  void close_at_once() { phase_ = Phase::Closing; close_now_ = true; }
 
   // Shutdown: the responses not yet built say `Connection: close`, and the
   // connection closes once they are sent.

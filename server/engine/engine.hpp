@@ -81,7 +81,8 @@ protected:
 struct EngineConfig {
   uint32_t channels = 0;            // connection slots
   std::span<char> buffer_mem;       // receive buffers, lent to the engine where it receives into its own
-  size_t buffer_size = 0;
+  size_t buffer_size = 0;           // bytes the engine may receive into one
+  size_t buffer_stride = 0;         // from one buffer to the next (0: buffer_size); more under TLS
   uint32_t listeners = 0;
   bool want_peer = false;           // accepted connections need their peer address (access log)
 };

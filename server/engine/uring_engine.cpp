@@ -121,7 +121,8 @@ bool UringEngine::init(const EngineConfig& config, core::StartupArena& arena, st
   want_peer_ = config.want_peer;
   buffer_mem_ = config.buffer_mem;
   buffer_size_ = config.buffer_size;
-  buffers_ = buffer_size_ > 0 ? static_cast<uint32_t>(buffer_mem_.size() / buffer_size_) : 0;
+  buffer_stride_ = config.buffer_stride > 0 ? config.buffer_stride : config.buffer_size;
+  buffers_ = buffer_stride_ > 0 ? static_cast<uint32_t>(buffer_mem_.size() / buffer_stride_) : 0;
   if (buffers_ == 0 || buffers_ > kMaxBufferRing) {
     error = "io_uring: --buffers must be from 1 to 32768 per worker (the kernel's provided-buffer ring limit)";
     return false;
@@ -349,7 +350,7 @@ bool UringEngine::discard_input(uint32_t channel) {
 void UringEngine::give_buffer(uint32_t index) { recycle(index); }
 
 void UringEngine::recycle(uint32_t index) {
-  io_uring_buf_ring_add(buf_ring_, buffer_mem_.data() + size_t{index} * buffer_size_,
+  io_uring_buf_ring_add(buf_ring_, buffer_mem_.data() + size_t{index} * buffer_stride_,
                         static_cast<unsigned>(buffer_size_), static_cast<unsigned short>(index),
                         io_uring_buf_ring_mask(buf_entries_), static_cast<int>(lent_pending_));
   ++lent_pending_;
@@ -440,7 +441,7 @@ void UringEngine::complete(const io_uring_cqe& cqe, EngineSink& sink) {
         return;
       }
       if (!more) c.recv_armed = c.cancelling = false;
-      sink.on_received(channel, cqe.res, has_buffer ? buffer_mem_.data() + size_t{buffer} * buffer_size_ : nullptr,
+      sink.on_received(channel, cqe.res, has_buffer ? buffer_mem_.data() + size_t{buffer} * buffer_stride_ : nullptr,
                        has_buffer ? buffer : kNoBuffer, more);
       return;
     case kSend:

@@ -123,7 +123,8 @@ private:
   std::span<Channel> channels_;
   std::span<SendArea> sends_;  // one per SQ entry
   std::span<char> buffer_mem_;
-  size_t buffer_size_ = 0;
+  size_t buffer_size_ = 0;    // what the kernel may fill
+  size_t buffer_stride_ = 0;  // from one buffer to the next (TLS room included)
   uint32_t buffers_ = 0;
   int listeners_[kMaxListeners] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
   bool accept_armed_[kMaxListeners] = {};

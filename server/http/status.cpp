@@ -11,6 +11,7 @@ std::string_view reason_phrase(Status s) {
     case Status::PartialContent: return "Partial Content";
     case Status::MovedPermanently: return "Moved Permanently";
     case Status::NotModified: return "Not Modified";
+    case Status::PermanentRedirect: return "Permanent Redirect";
     case Status::BadRequest: return "Bad Request";
     case Status::NotFound: return "Not Found";
     case Status::MethodNotAllowed: return "Method Not Allowed";

@@ -15,6 +15,7 @@ enum class Status : uint16_t {
   PartialContent = 206,
   MovedPermanently = 301,
   NotModified = 304,
+  PermanentRedirect = 308,
   BadRequest = 400,
   NotFound = 404,
   MethodNotAllowed = 405,

@@ -50,8 +50,11 @@ std::string format_size(uint64_t bytes, bool fractional) {
 
 std::string validate(const ServerConfig& c) {
   const WorkerConfig& w = c.worker;
-  if (c.listen.empty()) return "no listen address";
-  if (c.listen.size() > Worker::kMaxListeners) return "at most 16 listen addresses";
+  if (c.listen.empty() && c.tls_listen.empty()) return "no listen address";
+  if (c.listen.size() + c.tls_listen.size() > Worker::kMaxListeners) return "at most 16 listen addresses";
+  if (!c.tls_listen.empty() && c.tls_context == nullptr) return "--tls-listen needs --tls-cert and --tls-key";
+  if (!c.tls_listen.empty() && !c.inherited.empty())
+    return "--tls-listen with sockets from systemd (LISTEN_FDS) is not supported: bind the TLS port with --tls-listen only";
   if (c.workers == 0 || c.workers > kMaxWorkers) return "--workers must be from 1 to " + number(kMaxWorkers);
   if (w.max_connections == 0 || w.max_connections > kMaxConnections)
     return "--max-connections must be from 1 to " + number(kMaxConnections);
@@ -93,10 +96,11 @@ bool Server::start(const ServerConfig& config, const ServiceFactory& services, s
 
   // Descriptors: every connection slot, the listeners and epoll of every worker.
   // A responder may hold an open file while its range is sent.
-  const uint64_t need = uint64_t{config.workers} * (uint64_t{config.worker.max_connections} +
+  uint64_t need = uint64_t{config.workers} * (uint64_t{config.worker.max_connections} +
                                                    config.worker.responders + config.listen.size() +
                                                    kFdsPerWorker) + kFdsSpare;
   rlimit lim{};
+  need += uint64_t{config.workers} * config.tls_listen.size();
   if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < need) {
     if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < need) {
       error = number(config.workers) + " worker(s) x (" + number(config.worker.max_connections) + " connections + " +
@@ -131,6 +135,12 @@ bool Server::start(const ServerConfig& config, const ServiceFactory& services, s
   }
   WorkerConfig wc = config.worker;
   wc.log_batch = log_fd >= 0 ? 64 * 1024 : 0;
+  // Every worker's listeners: the plain ones, then the TLS ones.
+  const size_t plain = config.listen.size();
+  config_.listen.insert(config_.listen.end(), config.tls_listen.begin(), config.tls_listen.end());
+  wc.tls.context = config.tls_listen.empty() ? nullptr : config.tls_context;
+  wc.tls.listener_mask = 0;
+  for (size_t i = plain; i < config_.listen.size(); ++i) wc.tls.listener_mask |= 1u << i;
   if (!choose_io(config.io, wc.io, io_fallback_, error)) return false;
   config_.worker = wc;
 
@@ -139,7 +149,7 @@ bool Server::start(const ServerConfig& config, const ServiceFactory& services, s
   // plain bind first (no SO_REUSEPORT) fails with EADDRINUSE while anything
   // listens there, as nginx and lighttpd do.
   if (config.inherited.empty()) {
-    bound_ = config.listen;
+    bound_ = config_.listen;
     for (Address& a : bound_) {
       if (int e = claim_address(a)) {
         char text[80];
@@ -150,7 +160,9 @@ bool Server::start(const ServerConfig& config, const ServiceFactory& services, s
     }
   }
 
-  if (!config.inherited.empty()) bound_ = config.listen;
+  if (!config.inherited.empty()) bound_ = config_.listen;
+  if (plain < bound_.size()) wc.https.https_port = bound_[plain].port();  // the first TLS listener (port 0 resolved)
+  config_.worker = wc;
   for (uint32_t w = 0; w < config.workers; ++w) {
     std::vector<Fd> fds;
     for (Address& a : bound_) {
@@ -191,21 +203,27 @@ size_t Server::reserved_bytes() const {
 
 std::string Server::startup_line() const {
   std::string line = "listening on ";
+  const uint32_t tls_mask = config_.worker.tls.listener_mask;
   for (size_t i = 0; i < bound_.size(); ++i) {
     char text[80];
     format_address(bound_[i], text, sizeof text);
     if (i > 0) line += ", ";
+    if (tls_mask >> i & 1u) line += "https://";
     line += text;
   }
   const WorkerConfig& w = config_.worker;
   line += "; reserved " + format_size(reserved_bytes(), true) + ": ";
   std::string pools = number(w.max_connections) + " connections, " + number(w.buffers) + " buffers x " +
-                      format_size(w.limits.buffer_size, false) + ", " + number(w.responders) + " responders";
+                      format_size(w.buffer_stride(), w.buffer_stride() % 1024 != 0) + ", " + number(w.responders) + " responders";
+  if (w.tls.enabled())
+    pools += ", " + number(w.tls.handshakes) + " TLS handshakes, " + number(w.tls.seal_buffers) +
+             " TLS seal areas x " + format_size(kSealAreaBytes, true);
   if (config_.workers > 1) {
     line += number(config_.workers) + " workers x (" + pools + ")";
   } else {
     line += pools;
   }
+  if (w.tls.enabled()) line += "; TLS memory " + format_size(config_.tls_memory, true) + ", " + config_.tls_path;
   if (!workers_.empty()) {
     const Engine& engine = workers_.front()->engine();
     if (const size_t ring = engine.ring_bytes(); ring > 0)
@@ -216,7 +234,7 @@ std::string Server::startup_line() const {
   return line;
 }
 
-int Server::run() {
+int Server::run(const std::function<void()>& on_hangup) {
   std::atomic<bool> failed{false};
   std::atomic<size_t> done{0};
   std::vector<std::thread> threads;
@@ -232,8 +250,10 @@ int Server::run() {
     });
   }
   // SIGHUP (logrotate) reopens the access log; the other signals stop.
-  for (int sig = wait_for_stop_signal(); sig == SIGHUP; sig = wait_for_stop_signal())
+  for (int sig = wait_for_stop_signal(); sig == SIGHUP; sig = wait_for_stop_signal()) {
     reopen_access_log(log_fd_, config_.access_log);
+    if (on_hangup) on_hangup();
+  }
   stop_.raise();
   // The workers drain (bounded by --shutdown-timeout); a second signal ends
   // the process at once.

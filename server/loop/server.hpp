@@ -29,6 +29,12 @@ struct ServerConfig {
   std::vector<int> inherited;
   int backlog = 1024;
   IoChoice io = IoChoice::Auto;     // --io
+  // HTTPS listeners (after `listen` in each worker's listener list) and the
+  // certificate they use; worker.tls carries the pool sizes.
+  std::vector<Address> tls_listen;
+  tls::TlsContext* tls_context = nullptr;
+  std::string tls_path;             // for the start-up line: "user-space TLS (kTLS: ...)"
+  size_t tls_memory = 0;            // the TLS arena (for the start-up line)
 };
 
 // Checks the sizes; returns an empty string or a one-line reason.
@@ -56,8 +62,9 @@ public:
   size_t reserved_bytes() const;
 
   // Runs the workers until SIGTERM/SIGINT, then drains them. Returns the exit
-  // status: 0 after a clean drain, 1 when a worker failed.
-  int run();
+  // status: 0 after a clean drain, 1 when a worker failed. SIGHUP reopens
+  // the access log and calls `on_hangup` (the certificate's reload).
+  int run(const std::function<void()>& on_hangup = {});
 
 private:
   ServerConfig config_;

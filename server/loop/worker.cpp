@@ -31,6 +31,7 @@ EngineConfig engine_config(const WorkerConfig& c, std::span<char> buffer_mem, ui
   e.channels = c.max_connections;
   e.buffer_mem = buffer_mem;
   e.buffer_size = c.limits.buffer_size;
+  e.buffer_stride = c.buffer_stride();
   e.listeners = listeners;
   e.want_peer = c.log_batch > 0;
   return e;
@@ -49,7 +50,7 @@ size_t Worker::arena_bytes(const WorkerConfig& c) {
   total += StartupArena::bytes_for<conn::QueueEntry>(size_t{c.max_connections} * lim.max_pipeline);
   total += StartupArena::bytes_for<BufferRef>(c.buffers);
   total += StartupArena::bytes_for<uint32_t>(c.buffers);
-  total += StartupArena::bytes_for<char>(size_t{c.buffers} * lim.buffer_size);
+  total += StartupArena::bytes_for<char>(size_t{c.buffers} * c.buffer_stride());
   total += StartupArena::bytes_for<conn::Responder>(c.responders);
   total += StartupArena::bytes_for<uint32_t>(c.responders);
   total += StartupArena::bytes_for<char>(size_t{c.responders} * lim.responder_size);
@@ -58,6 +59,12 @@ size_t Worker::arena_bytes(const WorkerConfig& c) {
   total += StartupArena::bytes_for<char>(lim.max_target);
   total += StartupArena::bytes_for<char>(c.log_batch);
   total += StartupArena::bytes_for<Held>(c.buffers);
+  if (c.tls.enabled()) {
+    total += StartupArena::bytes_for<TlsCell>(c.max_connections);
+    total += StartupArena::bytes_for<BufferRef>(c.tls.seal_buffers);
+    total += StartupArena::bytes_for<uint32_t>(c.tls.seal_buffers);
+    total += StartupArena::bytes_for<char>(size_t{c.tls.seal_buffers} * kSealAreaBytes);
+  }
   total += engine_arena_bytes(c.io, engine_config(c, {}, 0));
   return total;
 }
@@ -99,7 +106,7 @@ bool Worker::init(const WorkerConfig& config, conn::Service& service, std::span<
     if (n > 0 && s.empty()) ok = false;
     return s;
   };
-  buffer_mem_ = take_bytes(size_t{config.buffers} * lim.buffer_size);
+  buffer_mem_ = take_bytes(size_t{config.buffers} * config.buffer_stride());
   std::span<conn::Responder> responders = take.operator()<conn::Responder>(config.responders);
   std::span<uint32_t> responder_next = take.operator()<uint32_t>(config.responders);
   responder_mem_ = take_bytes(size_t{config.responders} * lim.responder_size);
@@ -108,6 +115,14 @@ bool Worker::init(const WorkerConfig& config, conn::Service& service, std::span<
   std::span<char> path = take.operator()<char>(lim.max_target);
   std::span<char> log_batch = take.operator()<char>(config.log_batch);
   held_ = take.operator()<Held>(config.buffers);
+  std::span<BufferRef> seal_refs;
+  std::span<uint32_t> seal_next;
+  if (config.tls.enabled()) {
+    tls_ = deferred.operator()<TlsCell>(config.max_connections);
+    seal_refs = take.operator()<BufferRef>(config.tls.seal_buffers);
+    seal_next = take.operator()<uint32_t>(config.tls.seal_buffers);
+    seal_mem_ = take_bytes(size_t{config.tls.seal_buffers} * kSealAreaBytes);
+  }
   if (!ok) {
     error = "internal error: the pool layout does not fit the arena";
     return false;
@@ -115,7 +130,7 @@ bool Worker::init(const WorkerConfig& config, conn::Service& service, std::span<
 
   slot_pool_.init(slots_, slot_next);
   for (size_t i = 0; i < buffer_refs.size(); ++i)
-    buffer_refs[i].mem = buffer_mem_.subspan(i * lim.buffer_size, lim.buffer_size);
+    buffer_refs[i].mem = buffer_mem_.subspan(i * config.buffer_stride(), config.buffer_stride());
   buffer_pool_.init(buffer_refs, buffer_next);
   for (size_t i = 0; i < responders.size(); ++i) {
     std::span<char> block = responder_mem_.subspan(i * lim.responder_size, lim.responder_size);
@@ -134,10 +149,15 @@ bool Worker::init(const WorkerConfig& config, conn::Service& service, std::span<
     logging_.emplace(service, log_, clock_);
     ctx_.service = &*logging_;
   }
+  if (config.https.redirect || config.https.hsts > 0) {
+    https_.emplace(*ctx_.service, config.https);
+    ctx_.service = &*https_;
+  }
   ctx_.responders = &responder_pool_;
   ctx_.stats = &stats_;
   ctx_.header_scratch = headers;
   ctx_.path_scratch = path;
+  if (!tls_init(seal_refs, seal_next, error)) return false;
 
   engine_ = make_engine(config.io);
   lends_ = engine_->lends_buffers();
@@ -174,6 +194,12 @@ WorkerGauges Worker::gauges() const {
   g.responders_capacity = responder_pool_.capacity();
   g.responders_in_use = responder_pool_.in_use();
   g.idle_releases = idle_releases_;
+  if (handshakes_) {
+    g.tls_handshakes_capacity = handshakes_->capacity();
+    g.tls_handshakes_in_use = handshakes_->in_use();
+    g.seal_buffers_capacity = seal_pool_.capacity();
+    g.seal_buffers_in_use = seal_pool_.in_use();
+  }
   return g;
 }
 
@@ -236,9 +262,10 @@ void Worker::release_idle_pools() {
   // this thread (DEFER_TASKRUN), and every completion of this turn has been
   // handled: with all of them back in the ring, none holds a byte.
   const bool buffers_idle = lends_ ? lent_ == buffer_pool_.capacity() : buffer_pool_.in_use() == 0;
-  if (!buffers_idle || responder_pool_.in_use() != 0) return;
+  if (!buffers_idle || responder_pool_.in_use() != 0 || seal_pool_.in_use() != 0) return;
   release_pages(buffer_mem_);
   release_pages(responder_mem_);
+  release_pages(seal_mem_);
   pools_dirty_ = false;
   next_release_ = now_ + 1000;
   ++idle_releases_;
@@ -292,9 +319,7 @@ void Worker::on_received(uint32_t channel, int64_t n, char* data, uint32_t buffe
     // A one-shot receive into the connection's own space: the bytes are in place.
     s.direct = false;
     if (n > 0) {
-      enter(s);
-      s.conn.on_received(static_cast<size_t>(n), now_);
-      leave();
+      deliver(s, static_cast<size_t>(n));
       drive(s);
       return;
     }
@@ -302,7 +327,7 @@ void Worker::on_received(uint32_t channel, int64_t n, char* data, uint32_t buffe
   if (n > 0) {
     Held& h = held_[buffer];
     h.next = kNil;
-    h.offset = static_cast<uint32_t>(data - (buffer_mem_.data() + size_t{buffer} * config_.limits.buffer_size));
+    h.offset = static_cast<uint32_t>(data - (buffer_mem_.data() + size_t{buffer} * config_.buffer_stride()));
     h.length = static_cast<uint32_t>(n);
     if (s.held_tail != kNil) {
       held_[s.held_tail].next = buffer;
@@ -334,15 +359,22 @@ void Worker::on_sent(uint32_t channel, int64_t n) {
     close_slot(s);
     return;
   }
-  enter(s);
-  s.conn.on_sent(static_cast<size_t>(n), now_);
-  leave();
+  if (s.tls) {
+    TlsSlot& t = tls_of(s);  // the seal area went out (the connection heard when its bytes were sealed)
+    t.sent += static_cast<uint32_t>(n);
+    if (t.sent == t.sealed && !s.conn.wants_write() && t.transport.output().empty()) tls_release_seal(t);
+  } else {
+    enter(s);
+    s.conn.on_sent(static_cast<size_t>(n), now_);
+    leave();
+  }
   drive(s);
 }
 
-void Worker::on_accept(uint32_t, int fd, const PeerIp& peer, bool over_limit) {
+void Worker::on_accept(uint32_t listener, int fd, const PeerIp& peer, bool over_limit) {
+  const bool tls = config_.tls.enabled() && listener < 32 && (config_.tls.listener_mask >> listener & 1u) != 0;
   if (over_limit || draining_) {
-    reject(fd, peer);
+    reject(fd, peer, tls);
     return;
   }
   Slot* s = slot_pool_.acquire();
@@ -354,15 +386,22 @@ void Worker::on_accept(uint32_t, int fd, const PeerIp& peer, bool over_limit) {
     s = slot_pool_.acquire();
   }
   if (s == nullptr) {
-    reject(fd, peer);
+    reject(fd, peer, tls);
     return;
   }
   const uint32_t index = index_of(*s);
-  if (!built_[index]) {  // first use of this slot
+  if ((built_[index] & 1) == 0) {  // first use of this slot
     new (s) Slot();
-    built_[index] = 1;
+    built_[index] |= 1;
+  }
+  if (!tls_open(*s, listener)) {  // no handshake can start (the TLS arena is full): closed before any byte is read
+    s->tls = false;
+    engine_->refuse(fd, {});
+    slot_pool_.release(s);
+    return;
   }
   if (engine_->open(index, s->gen, fd) != 0) {
+    tls_close(*s);
     engine_->refuse(fd, {});
     slot_pool_.release(s);
     return;
@@ -381,6 +420,12 @@ void Worker::on_accept(uint32_t, int fd, const PeerIp& peer, bool over_limit) {
   s->conn.timer.owner = index;
   ++open_;
   ++stats_.connections_accepted;
+  if (s->tls && tls_waiting(*s)) {  // no handshake slot yet: wait in line, reading nothing
+    s->can_read = false;
+    list_push(List::HandshakeWait, *s);
+    wheel_.schedule(s->conn.timer, s->conn.deadline());
+    return;
+  }
   if (lends_) {
     drive(*s);
   } else {
@@ -389,8 +434,15 @@ void Worker::on_accept(uint32_t, int fd, const PeerIp& peer, bool over_limit) {
 }
 
 // Every slot is taken: answer 429 from a head written on the stack and
-// static body bytes, then close, touching no pool (seed 002).
-void Worker::reject(int fd, const PeerIp& peer) {
+// static body bytes, then close, touching no pool (seed 002). A TLS
+// listener's client cannot read a 429 before a handshake, and a handshake
+// is not afforded without a slot: it is closed at once, cleanly.
+void Worker::reject(int fd, const PeerIp& peer, bool tls) {
+  if (tls) {
+    engine_->refuse(fd, {});
+    ++stats_.connections_rejected;
+    return;
+  }
   static constexpr char kBody[] = "429 Too Many Requests: try again\n";
   char head[256];
   http::ResponseWriter w(head);
@@ -411,6 +463,7 @@ void Worker::reject(int fd, const PeerIp& peer) {
 
 void Worker::enter(Slot& s) {
   if (logging_) logging_->begin(&s.peer);
+  if (https_) https_->begin(s.tls);
 }
 
 void Worker::leave() {
@@ -418,7 +471,7 @@ void Worker::leave() {
 }
 
 uint32_t Worker::buffer_index(std::span<char> mem) const {
-  return static_cast<uint32_t>(static_cast<size_t>(mem.data() - buffer_mem_.data()) / config_.limits.buffer_size);
+  return static_cast<uint32_t>(static_cast<size_t>(mem.data() - buffer_mem_.data()) / config_.buffer_stride());
 }
 
 void Worker::lend_buffer(uint32_t index) {
@@ -433,7 +486,7 @@ bool Worker::acquire_buffer(Slot& s) {
   BufferRef* b = buffer_pool_.acquire();
   if (b == nullptr) return false;
   pools_dirty_ = true;
-  s.conn.attach_buffer(b->mem);
+  attach(s, b->mem);
   return true;
 }
 
@@ -453,6 +506,7 @@ void Worker::drive(Slot& s) {
     linger_read(s);
     return;
   }
+  if (s.list == List::HandshakeWait) return;  // nothing to do before its handshake starts
   conn::Connection& c = s.conn;
   bool wrote = false;
   bool need_buffer = false;
@@ -460,7 +514,7 @@ void Worker::drive(Slot& s) {
   size_t file_turn_left = kFileTurnBytes;
   for (int round = 0; round < kDriveRounds && file_turn_left > 0; ++round) {
     bool progress = false;
-    if (c.wants_write() && s.can_write) {
+    if (wants_write(s) && s.can_write) {
       const Io w = write_some(s, file_turn_left);
       if (w == Io::Error) {
         close_slot(s);
@@ -469,7 +523,13 @@ void Worker::drive(Slot& s) {
       if (w == Io::Progress) progress = wrote = true;
     }
     if (c.finished()) break;
-    if (lends_) {
+    if (s.tls && tls_step(s) == Io::Progress) progress = true;
+    // A handshake reads nothing more while its flight waits to go out: what
+    // OpenSSL buffers for a client stays bounded by one receive.
+    const bool may_read = !s.tls || !tls_handshaking(s) || tls_of(s).transport.output().empty();
+    if (!may_read) {
+      // wait for the flight to go
+    } else if (lends_) {
       if (s.starved && (lent_ > 0 || c.has_buffer())) {
         s.starved = false;
         s.can_read = true;
@@ -481,7 +541,7 @@ void Worker::drive(Slot& s) {
         // A connection with unread bytes receives into its own buffer's
         // space; one without (an empty buffer goes back first) gets its
         // bytes in a ring buffer (multishot).
-        if (c.can_release_buffer()) release_buffer(s);
+        if (may_release_buffer(s)) release_buffer(s);
         std::span<char> space[2];
         const size_t pieces = c.has_buffer() ? c.read_space(space) : 0;
         if (!c.has_buffer() || pieces > 0) {
@@ -504,13 +564,25 @@ void Worker::drive(Slot& s) {
         if (r == Io::Progress) progress = true;
       }
     }
-    if (c.can_release_buffer() && !s.direct) release_buffer(s);  // never under a receive in flight
+    if (may_release_buffer(s)) release_buffer(s);  // never under a receive in flight
     if (!progress) {
       exhausted = false;
       break;
     }
   }
   if (c.finished()) {
+    if (s.tls) {
+      bool error = false;
+      if (!tls_flushed(s, error)) {  // close_notify (or an alert) still going out
+        list_remove(s);
+        wheel_.schedule(c.timer, tls_of(s).flush_until);
+        return;
+      }
+      if (error) {
+        close_slot(s);
+        return;
+      }
+    }
     // An answered connection lingers so the client reads the answer, not a reset.
     if (wrote && !s.eof && !s.eof_pending && config_.linger_timeout > 0) {
       start_linger(s);
@@ -526,7 +598,9 @@ void Worker::drive(Slot& s) {
   // Work this slot can still do by itself comes first: a connection waiting
   // for a responder may hold the very responders it waits for in its queue.
   List want = List::None;
-  if (exhausted || (c.wants_write() && s.can_write)) {
+  if (s.list == List::SealWait && wants_write(s)) {
+    want = List::SealWait;  // stays in line for a seal area
+  } else if (exhausted || (wants_write(s) && s.can_write)) {
     want = List::Ready;
   } else if (c.waiting_for_responder()) {
     want = List::ResponderWait;
@@ -552,9 +626,7 @@ Worker::Io Worker::read_some(Slot& s) {
   }
   if (r.drained) s.can_read = false;
   if (r.n > 0) {
-    enter(s);
-    s.conn.on_received(static_cast<size_t>(r.n), now_);
-    leave();
+    deliver(s, static_cast<size_t>(r.n));
     return Io::Progress;
   }
   if (r.n == 0) {
@@ -576,13 +648,13 @@ Worker::Io Worker::take_held(Slot& s) {
   while (s.held_head != kNil && c.wants_read()) {
     const uint32_t b = s.held_head;
     Held& h = held_[b];
-    char* base = buffer_mem_.data() + size_t{b} * config_.limits.buffer_size;
+    char* base = buffer_mem_.data() + size_t{b} * config_.buffer_stride();
     size_t n = 0;
     bool adopted = false;
     if (!c.has_buffer()) {
       adopted = true;
       if (h.offset > 0) std::memmove(base, base + h.offset, h.length);
-      c.attach_buffer({base, config_.limits.buffer_size});
+      attach(s, {base, config_.buffer_stride()});
       std::span<char> space[2];
       c.read_space(space);  // a fresh buffer's space starts where the bytes are
       n = h.length;
@@ -605,11 +677,9 @@ Worker::Io Worker::take_held(Slot& s) {
       if (!adopted) lend_buffer(b);
     }
     if (n == 0) break;  // no room: the connection must consume first
-    enter(s);
-    c.on_received(n, now_);
-    leave();
+    deliver(s, n);
     moved = true;
-    if (c.can_release_buffer()) release_buffer(s);
+    if (may_release_buffer(s)) release_buffer(s);
   }
   if (s.held_head == kNil && s.eof_pending && c.wants_read()) {
     s.eof_pending = false;
@@ -634,6 +704,7 @@ void Worker::drop_held(Slot& s) {
 }
 
 Worker::Io Worker::write_some(Slot& s, size_t& file_turn_left) {
+  if (s.tls) return tls_write(s, file_turn_left);
   conn::Connection& c = s.conn;
   if (conn::Responder* r = c.pending_file()) {
     const size_t want = static_cast<size_t>(std::min<uint64_t>(r->file_remaining, file_turn_left));
@@ -717,6 +788,7 @@ void Worker::close_slot(Slot& s) {
   s.conn.abort();  // responders back to their pool (idempotent)
   if (s.conn.has_buffer()) release_buffer(s);
   drop_held(s);
+  tls_close(s);
   engine_->close(index_of(s));  // cancels what is in flight, closes the socket
   s.direct = false;
   s.open = false;
@@ -729,7 +801,9 @@ void Worker::close_slot(Slot& s) {
 void Worker::on_timer(core::TimerNode& node) {
   if (node.owner >= slots_.size() || !slot_pool_.is_in_use(node.owner)) return;
   Slot& s = slots_[node.owner];
-  if (s.lingering) {
+  // Done lingering, waited for a handshake slot past the header timeout, or
+  // close_notify never left.
+  if (s.lingering || s.list == List::HandshakeWait || (s.tls && tls_of(s).close_queued)) {
     close_slot(s);
     return;
   }
@@ -761,10 +835,15 @@ void Worker::serve_waiters() {
     leave();
     drive(*s);
   }
+  if (handshakes_) tls_start_waiting();
+  for (uint32_t n = seal_wait_.size; n > 0 && seal_wait_.size > 0 && seal_pool_.available() > 0; --n) {
+    Slot* s = list_pop(List::SealWait);
+    drive(*s);
+  }
 }
 
 bool Worker::idle(const Slot& s) const {
-  return !s.lingering && !s.conn.wants_write() && !s.conn.waiting_for_responder() && s.held == 0 &&
+  return !s.lingering && !wants_write(s) && !s.conn.waiting_for_responder() && s.held == 0 &&
          s.conn.phase() == conn::Connection::Phase::Idle;
 }
 
@@ -791,6 +870,8 @@ Worker::SlotList& Worker::list_of(List l) {
     case List::Ready: return ready_;
     case List::BufferWait: return buffer_wait_;
     case List::Lingering: return lingering_;
+    case List::SealWait: return seal_wait_;
+    case List::HandshakeWait: return handshake_wait_;
     default: return responder_wait_;
   }
 }

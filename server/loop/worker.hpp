@@ -30,6 +30,7 @@
 
 #include <array>
 #include <memory>
+#include <new>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -45,11 +46,30 @@
 #include "daemon/access_log.hpp"
 #include "daemon/clock_text.hpp"
 #include "engine/engine.hpp"
+#include "loop/https_policy.hpp"
 #include "sockets/address.hpp"
 #include "sockets/fd.hpp"
 #include "sockets/listener.hpp"
+#include "tls/tls_context.hpp"
+#include "tls/tls_transport.hpp"
 
 namespace hs::net {
+
+// HTTPS on some of the listeners (see worker_tls.cpp).
+struct WorkerTls {
+  tls::TlsContext* context = nullptr;  // null: no TLS listener
+  uint32_t listener_mask = 0;          // bit i: listener i speaks TLS
+  uint32_t handshakes = 16;            // concurrent handshakes (and TLS 1.2 connections)
+  uint32_t seal_buffers = 16;          // areas where records are sealed, held while sending
+  bool enabled() const { return context != nullptr && listener_mask != 0; }
+};
+
+// Bytes a TLS connection's receive buffer has beyond limits.buffer_size:
+// one whole record (header and the largest ciphertext) behind a full buffer
+// of plaintext.
+constexpr size_t kTlsReceiveExtra = tls::kRecordHeader + tls::kMaxCiphertext;
+// One seal area: four full records, so a file goes out 64 KiB per send.
+constexpr size_t kSealAreaBytes = 4 * tls::sealed_size(tls::kMaxPlaintext) + 256;
 
 struct WorkerConfig {
   conn::Limits limits;
@@ -60,6 +80,10 @@ struct WorkerConfig {
   core::Millis linger_timeout = 1'000;    // drain input after an error response before closing
   size_t log_batch = 0;             // access-log batch bytes (0: logging off)
   IoKind io = IoKind::Epoll;        // resolved from --io by the server
+  WorkerTls tls;
+  HttpsPolicyConfig https;          // --redirect-https, --hsts
+  // From one receive buffer to the next: room for a TLS record when TLS is on.
+  size_t buffer_stride() const { return limits.buffer_size + (tls.enabled() ? kTlsReceiveExtra : 0); }
 };
 
 // Pool occupancy, for the status endpoint (read on the worker's own thread).
@@ -67,6 +91,8 @@ struct WorkerGauges {
   size_t connections_capacity = 0, connections_in_use = 0;
   size_t buffers_capacity = 0, buffers_in_use = 0;
   size_t responders_capacity = 0, responders_in_use = 0;
+  size_t tls_handshakes_capacity = 0, tls_handshakes_in_use = 0;
+  size_t seal_buffers_capacity = 0, seal_buffers_in_use = 0;
   uint64_t idle_releases = 0;
 };
 
@@ -97,7 +123,7 @@ public:
   const Engine& engine() const { return *engine_; }
 
 private:
-  enum class List : uint8_t { None, Ready, BufferWait, ResponderWait, Lingering };
+  enum class List : uint8_t { None, Ready, BufferWait, ResponderWait, Lingering, SealWait, HandshakeWait };
   static constexpr uint32_t kNil = 0xffffffffu;
 
   struct Slot {
@@ -117,7 +143,23 @@ private:
     bool direct = false;        // io_uring: a receive into the connection's own buffer is in flight
     bool eof = false;           // the peer closed its side
     bool lingering = false;     // response sent, draining input before close
+    bool tls = false;           // accepted on a TLS listener: tls_[index] carries it
     PeerIp peer;
+  };
+
+  // A TLS connection's transport and its seal area while it sends.
+  struct TlsSlot {
+    tls::TlsTransport transport;
+    uint32_t seal = kNil;       // seal pool index, held while sealed bytes wait
+    uint32_t sealed = 0;        // bytes in the area
+    uint32_t sent = 0;          // of which the engine took this many
+    bool close_queued = false;  // close_notify asked
+    core::Millis flush_until = 0;  // closing: how long close_notify may wait to go out
+  };
+  // Arena storage for one TlsSlot (the arena runs no destructors: a slot's
+  // transport is stopped when the slot closes, and run() closes them all).
+  struct TlsCell {
+    alignas(TlsSlot) unsigned char bytes[sizeof(TlsSlot)];
   };
 
   // A received piece waiting in its lent buffer (io_uring).
@@ -148,7 +190,33 @@ private:
   void on_connected(uint32_t, int) override {}  // a server never connects
   void on_stop() override { begin_drain(); }
 
-  void reject(int fd, const PeerIp& peer);
+  // The TLS path (worker_tls.cpp).
+  bool tls_init(std::span<BufferRef> seal_refs, std::span<uint32_t> seal_next, std::string& error);
+  bool tls_open(Slot& s, uint32_t listener);  // false: the handshake cannot start (arena full)
+  bool tls_start(Slot& s);
+  bool tls_waiting(const Slot& s) const;      // accepted, waiting for a handshake slot
+  void tls_start_waiting();
+  void tls_close(Slot& s);
+  TlsSlot& tls_at(uint32_t i) const { return *std::launder(reinterpret_cast<TlsSlot*>(tls_[i].bytes)); }
+  TlsSlot& tls_of(const Slot& s) const { return tls_at(index_of(s)); }
+  void tls_received(Slot& s, size_t n);  // n ciphertext bytes were appended after the tail
+  Io tls_step(Slot& s);                  // hand-off / buffered plaintext once output drained
+  Io tls_write(Slot& s, size_t& file_turn_left);
+  size_t tls_fill(Slot& s, TlsSlot& t, size_t& file_turn_left, bool& failed);
+  bool tls_has_output(const Slot& s) const;
+  bool tls_flushed(Slot& s, bool& error);
+  bool tls_handshaking(const Slot& s) const;
+  void tls_release_seal(TlsSlot& t);
+  // Bytes received in the connection's read space: plaintext as it is,
+  // ciphertext through the transport.
+  void deliver(Slot& s, size_t n);
+  bool wants_write(const Slot& s) const { return s.conn.wants_write() || (s.tls && tls_has_output(s)); }
+  bool may_release_buffer(const Slot& s) const {
+    return s.conn.can_release_buffer() && !s.direct && !(s.tls && tls_handshaking(s));
+  }
+  void attach(Slot& s, std::span<char> mem);
+
+  void reject(int fd, const PeerIp& peer, bool tls);
   void drive(Slot& s);
   Io read_some(Slot& s);
   Io take_held(Slot& s);   // io_uring: hands held pieces to the connection
@@ -206,6 +274,13 @@ private:
   std::span<char> responder_mem_;
   core::FixedPool<conn::Responder> responder_pool_;
   core::TimerWheel wheel_;
+  // TLS (engaged when a listener speaks it).
+  std::span<TlsCell> tls_;   // one per slot, constructed on first use
+  std::unique_ptr<tls::HandshakePool> handshakes_;
+  std::span<char> seal_mem_;
+  core::FixedPool<BufferRef> seal_pool_;
+  SlotList seal_wait_;
+  SlotList handshake_wait_;  // TLS connections waiting for a handshake slot, oldest first
   SlotList ready_, buffer_wait_, responder_wait_;
   SlotList lingering_;  // oldest first: reclaimed when a new connection finds no free slot
 
@@ -214,6 +289,7 @@ private:
   ClockText clock_;
   AccessLog log_;
   std::optional<LoggingService> logging_;  // engaged when the access log is on
+  std::optional<HttpsPolicy> https_;       // engaged with --redirect-https or --hsts
 
   core::Millis now_ = 0;
   size_t open_ = 0;

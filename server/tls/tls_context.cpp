@@ -86,9 +86,20 @@ bool TlsContext::load(const std::string& cert_chain, const std::string& key, std
   if (SSL_CTX_use_certificate_chain_file(ctx, cert_chain.c_str()) != 1) return fail("--tls-cert " + cert_chain);
   if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) return fail("--tls-key " + key);
   if (SSL_CTX_check_private_key(ctx) != 1) return fail("--tls-key " + key + " does not match --tls-cert " + cert_chain);
-  if (ctx_ != nullptr) SSL_CTX_free(ctx_);
-  ctx_ = ctx;
+  SSL_CTX* old = nullptr;
+  {
+    std::lock_guard<std::mutex> g(swap_);
+    old = ctx_;
+    ctx_ = ctx;
+  }
+  if (old != nullptr) SSL_CTX_free(old);
   return true;
+}
+
+SSL_CTX* TlsContext::share() const {
+  std::lock_guard<std::mutex> g(swap_);
+  if (ctx_ != nullptr) SSL_CTX_up_ref(ctx_);
+  return ctx_;
 }
 
 }  // namespace hs::tls

@@ -6,6 +6,7 @@
 // read, not required). Start-up only (and SIGHUP reload, later).
 #pragma once
 
+#include <mutex>
 #include <string>
 
 #include "tls/ticket_keys.hpp"
@@ -25,11 +26,18 @@ public:
 
   // Loads a PEM certificate chain (leaf first) and its private key (ECDSA or
   // RSA). False with a one-line reason naming the file and OpenSSL's error.
+  // Called again (SIGHUP), it replaces the pair only when the new one loads:
+  // a broken renewal keeps the old certificate. Connections keep the context
+  // they started with (OpenSSL counts its references).
   bool load(const std::string& cert_chain, const std::string& key, std::string& why);
 
   SSL_CTX* get() const { return ctx_; }
+  // The current context with a reference of the caller's (SSL_CTX_free it
+  // once SSL_new took its own): safe against a reload on another thread.
+  SSL_CTX* share() const;
 
 private:
+  mutable std::mutex swap_;
   SSL_CTX* ctx_ = nullptr;
   TicketKeys* tickets_ = nullptr;  // null: OpenSSL's own ticket key, never rotated
 };

@@ -24,10 +24,16 @@ void TlsTransport::stop() {
   session_ = nullptr;
   stream_.wipe();
   phase_ = Phase::Idle;
+  resumed_ = false;
+}
+
+bool TlsTransport::handshake_done() const {
+  return phase_ == Phase::Handshake && session_ != nullptr && session_->state() == TlsState::Open;
 }
 
 void TlsTransport::try_hand_off(std::span<char> buf, size_t& len) {
   if (phase_ != Phase::Handshake || session_ == nullptr || session_->state() != TlsState::Open) return;
+  resumed_ = session_->resumed();
   if (std::strcmp(session_->version(), "TLSv1.3") != 0) {
     phase_ = Phase::Session;  // TLS 1.2: OpenSSL all the way
     version_ = "TLSv1.2";

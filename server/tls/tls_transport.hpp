@@ -87,6 +87,11 @@ public:
   void close_notify();
 
   Phase phase() const { return phase_; }
+  // Handshake phase: OpenSSL finished the handshake (its last flight may
+  // still be in output()); the next on_received(buf, 0) after output() was
+  // drained hands off.
+  bool handshake_done() const;
+  bool resumed() const { return resumed_; }  // the handshake resumed a session (ticket)
   bool failed() const { return phase_ == Phase::Failed; }
   const char* version() const { return version_; }
   uint64_t key_updates() const { return stream_.key_updates(); }  // received (TLS 1.3)
@@ -100,6 +105,7 @@ private:
   RecordStream stream_;            // Records phase
   Phase phase_ = Phase::Idle;
   const char* version_ = "";
+  bool resumed_ = false;
 };
 
 }  // namespace hs::tls

@@ -138,9 +138,14 @@ TEST(Pipeline, BadAtWantsTheAnswersBeforeThenA400ThenTheClose) {
 TEST(Pipeline, RefusesBadOptions) {
   Output out, err;
   PipelineOptions o;
-  o.url = "https://127.0.0.1:1/";
+  o.url = "ftp://127.0.0.1:1/";
   EXPECT_EQ(run_pipeline(o, out.get(), err.get()), 2);
-  EXPECT_NE(err.text().find("no TLS"), std::string::npos);
+  EXPECT_NE(err.text().find("only http:// and https://"), std::string::npos);
+  o.url = "https://127.0.0.1:1/";
+  o.tls.cacert = "/nonexistent/ca.pem";
+  EXPECT_EQ(run_pipeline(o, out.get(), err.get()), 2);
+  EXPECT_NE(err.text().find("--cacert /nonexistent/ca.pem: No such file or directory"), std::string::npos);
+  o.tls = {};
   o.url = "http://127.0.0.1:1/";
   o.count = 3;
   o.bad_at = 4;

@@ -202,7 +202,7 @@ TEST(BenchOptions, BadOptionsExitTwo) {
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"bench", "-d", "soon", "http://127.0.0.1:1/"},
         std::vector<std::string>{"bench", "--pipeline", "0", "http://127.0.0.1:1/"},
-        std::vector<std::string>{"bench", "https://127.0.0.1:1/"},
+        std::vector<std::string>{"bench", "ftp://127.0.0.1:1/"},
         std::vector<std::string>{"bench", "http://127.0.0.1:1/a", "http://127.0.0.1:2/b"},
         std::vector<std::string>{"bench", "-H", "no colon", "http://127.0.0.1:1/"},
         std::vector<std::string>{"bench", "--io", "select", "http://127.0.0.1:1/"}}) {

@@ -23,7 +23,11 @@
 #include <cstddef>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <stdexcept>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #ifndef HS_BINARY
 #error "HS_BINARY must name the homeserve executable"
@@ -34,6 +38,37 @@ namespace hs::it {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+struct TestCertificate {
+  std::string dir, cert, key;
+  SSL_CTX* client = nullptr;
+};
+
+// Made once per process: an ECDSA P-256 certificate for 127.0.0.1, ::1 and
+// localhost, in a directory removed at exit.
+const TestCertificate& certificate() {
+  static TestCertificate c;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    char tmpl[] = "/tmp/hs-it-tls-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) return;
+    c.dir = tmpl;
+    const std::string cert = c.dir + "/cert.pem", key = c.dir + "/key.pem";
+    const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
+                            "-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1 "
+                            "-keyout " + key + " -out " + cert + " >/dev/null 2>&1";
+    if (std::system(cmd.c_str()) != 0) return;
+    c.cert = cert;
+    c.key = key;
+    ::setenv("CURL_CA_BUNDLE", cert.c_str(), 1);
+    c.client = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_min_proto_version(c.client, TLS1_2_VERSION);
+    SSL_CTX_load_verify_locations(c.client, cert.c_str(), nullptr);
+    SSL_CTX_set_verify(c.client, SSL_VERIFY_PEER, nullptr);
+    std::atexit([] { std::system(("rm -rf " + c.dir).c_str()); });
+  });
+  return c;
+}
 
 int remaining_ms(Clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<Ms>(deadline - Clock::now()).count();
@@ -164,7 +199,16 @@ bool Server::start(const std::vector<std::string>& args, std::string* failure) {
     if (a == "--listen") has_listen = true;
     if (a == "--config" || a == "--io") has_config = true;  // the engine is named there
   }
-  if (!has_listen) {
+  if (!has_listen && tls_mode() && !has_config) {
+    if (test_cert().empty()) {
+      if (failure) *failure = "openssl(1) could not make the test certificate";
+      return false;
+    }
+    for (const char* a : {"--tls-listen", "127.0.0.1:0", "--tls-cert"}) full.push_back(a);
+    full.push_back(test_cert());
+    full.push_back("--tls-key");
+    full.push_back(test_key());
+  } else if (!has_listen) {
     full.push_back("--listen");
     full.push_back("127.0.0.1:0");
   }
@@ -275,9 +319,37 @@ RunResult run_homeserve(const std::vector<std::string>& args, Ms timeout) {
 
 Client::~Client() { close(); }
 
-Client::Client(Client&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+Client::Client(Client&& o) noexcept : fd_(o.fd_), ssl_(o.ssl_) {
+  o.fd_ = -1;
+  o.ssl_ = nullptr;
+}
 
 bool Client::connect(uint16_t port, int rcvbuf, bool v6) {
+  if (!connect_tcp(port, rcvbuf, v6)) return false;
+  if (!tls_mode()) return true;
+  if (handshake(Ms(5000))) return true;
+  close();
+  return false;
+}
+
+bool Client::handshake(Ms timeout) {
+  const TestCertificate& c = certificate();
+  if (c.client == nullptr) return false;
+  ssl_ = SSL_new(c.client);
+  SSL_set_fd(ssl_, fd_);
+  SSL_set1_host(ssl_, "127.0.0.1");
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    const int r = SSL_connect(ssl_);
+    if (r == 1) return true;
+    const int e = SSL_get_error(ssl_, r);
+    if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) return false;
+    pollfd p{fd_, static_cast<short>(e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT), 0};
+    if (::poll(&p, 1, remaining_ms(deadline)) <= 0) return false;
+  }
+}
+
+bool Client::connect_tcp(uint16_t port, int rcvbuf, bool v6) {
   close();
   fd_ = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return false;
@@ -307,6 +379,17 @@ bool Client::connect(uint16_t port, int rcvbuf, bool v6) {
 bool Client::send_all(std::string_view bytes, Ms timeout) {
   const auto deadline = Clock::now() + timeout;
   size_t off = 0;
+  while (ssl_ != nullptr && off < bytes.size()) {
+    const int n = SSL_write(ssl_, bytes.data() + off, static_cast<int>(std::min<size_t>(bytes.size() - off, 1 << 20)));
+    if (n > 0) {
+      off += static_cast<size_t>(n);
+      continue;
+    }
+    const int e = SSL_get_error(ssl_, n);
+    if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) return false;
+    pollfd p{fd_, static_cast<short>(e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT), 0};
+    if (::poll(&p, 1, remaining_ms(deadline)) <= 0) return false;
+  }
   while (off < bytes.size()) {
     const ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
     if (n > 0) {
@@ -321,6 +404,30 @@ bool Client::send_all(std::string_view bytes, Ms timeout) {
 }
 
 long Client::read_some(std::string& out, Ms timeout, size_t max) {
+  if (ssl_ != nullptr) {
+    // Records arrive whole or not at all: wait (bounded) until one opens.
+    const auto deadline = Clock::now() + timeout;
+    std::string buf(std::min<size_t>(max, 1 << 16), '\0');
+    for (;;) {
+      const int n = SSL_read(ssl_, buf.data(), static_cast<int>(buf.size()));
+      if (n > 0) {
+        out.append(buf.data(), static_cast<size_t>(n));
+        return n;
+      }
+      const int e = SSL_get_error(ssl_, n);
+      if (e == SSL_ERROR_ZERO_RETURN) return 0;  // close_notify
+      if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno != ECONNRESET) {
+        ERR_clear_error();
+        return 0;  // the TCP end without close_notify
+      }
+      if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+        ERR_clear_error();
+        return -2;
+      }
+      pollfd p{fd_, static_cast<short>(e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT), 0};
+      if (::poll(&p, 1, remaining_ms(deadline)) <= 0) return -1;
+    }
+  }
   pollfd p{fd_, POLLIN, 0};
   if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return -1;
   std::string buf(std::min<size_t>(max, 1 << 16), '\0');
@@ -361,6 +468,8 @@ void Client::abort() {
 }
 
 void Client::close() {
+  if (ssl_ != nullptr) SSL_free(ssl_);  // no close_notify: the tests close like a plain client
+  ssl_ = nullptr;
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
 }
@@ -453,8 +562,21 @@ uint64_t rss_bytes(pid_t pid) {
 }
 
 std::string url(uint16_t port, std::string_view path) {
-  return "http://127.0.0.1:" + std::to_string(port) + std::string(path);
+  return (tls_mode() ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port) + std::string(path);
 }
+
+bool tls_mode() { return std::getenv("HOMESERVE_TLS_IO") != nullptr; }
+
+namespace {
+// TLS mode names its engine too: every homeserve started inherits it.
+const bool kEngineFromTlsMode = [] {
+  if (const char* io = std::getenv("HOMESERVE_TLS_IO")) ::setenv("HOMESERVE_IO", io, 1);
+  return true;
+}();
+}  // namespace
+
+const std::string& test_cert() { return certificate().cert; }
+const std::string& test_key() { return certificate().key; }
 
 uint16_t free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

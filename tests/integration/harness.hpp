@@ -12,9 +12,21 @@
 #include <string_view>
 #include <vector>
 
+typedef struct ssl_st SSL;
+
 namespace hs::it {
 
 using Ms = std::chrono::milliseconds;
+
+// HOMESERVE_TLS_IO=ENGINE (TLS mode under that engine): every server the harness starts listens with
+// --tls-listen (a certificate made once per process with openssl(1)), every
+// Client speaks TLS to it (verifying that certificate), url() says https://
+// and curl trusts the certificate (CURL_CA_BUNDLE). The same tests then
+// assert the same bytes over TLS.
+bool tls_mode();
+// The test certificate and key (made on first use); empty when openssl(1) failed.
+const std::string& test_cert();
+const std::string& test_key();
 
 // A temporary directory, removed with its contents when it goes away.
 class TempDir {
@@ -92,8 +104,11 @@ public:
   Client& operator=(Client&&) = delete;
   Client(const Client&) = delete;
 
-  // rcvbuf > 0 sets SO_RCVBUF before connecting (slow readers).
+  // rcvbuf > 0 sets SO_RCVBUF before connecting (slow readers). In TLS mode
+  // the handshake is done here too (false when it fails).
   bool connect(uint16_t port, int rcvbuf = 0, bool v6 = false);
+  // TCP only, even in TLS mode (a client that never handshakes).
+  bool connect_tcp(uint16_t port, int rcvbuf = 0, bool v6 = false);
   bool send_all(std::string_view bytes, Ms timeout = Ms(5000));
   // Reads what is available within `timeout`; appends to `out`. Returns bytes
   // read, 0 at EOF, -1 on timeout (nothing arrived), -2 on error (e.g. reset).
@@ -108,7 +123,9 @@ public:
   int fd() const { return fd_; }
 
 private:
+  bool handshake(Ms timeout);
   int fd_ = -1;
+  SSL* ssl_ = nullptr;
 };
 
 struct Response {

@@ -198,7 +198,7 @@ TEST(ToolsUsage, BadCommandLinesExit2WithOneLine) {
   };
   const Row rows[] = {
       {{"pipeline"}, "url is required"},
-      {{"pipeline", "https://127.0.0.1:1/"}, "no TLS"},
+      {{"pipeline", "ftp://127.0.0.1:1/"}, "only http:// and https://"},
       {{"pipeline", "http://127.0.0.1:1/", "-n", "0"}, "-n must be"},
       {{"pipeline", "http://127.0.0.1:1/", "-n", "3", "--bad-at", "4"}, "--bad-at must be at most -n"},
       {{"flood", "http://example.com/"}, "numeric"},
