@@ -37,8 +37,21 @@ void StatusHandler::handle(const conn::Request& request, conn::Response& respons
   gauge(w, "connections", s.pools.connections);
   gauge(w, "buffers", s.pools.buffers);
   gauge(w, "responders", s.pools.responders);
+  if (s.pools.tls_handshakes.capacity > 0) {
+    gauge(w, "tls_handshakes", s.pools.tls_handshakes);
+    gauge(w, "tls_seal_areas", s.pools.tls_seal_areas);
+  }
   w.key("idle_releases").integer(clamp(s.pools.idle_releases));
   w.end_object();
+  if (s.pools.tls_handshakes.capacity > 0) {
+    w.key("tls").begin_object();
+    w.key("handshakes").integer(clamp(s.stats.tls_handshakes));
+    w.key("resumed").integer(clamp(s.stats.tls_resumed));
+    w.key("handshake_waits").integer(clamp(s.stats.tls_handshake_waits));
+    w.key("refused").integer(clamp(s.stats.tls_refused));
+    w.key("failures").integer(clamp(s.stats.tls_failures));
+    w.end_object();
+  }
   w.key("connections").begin_object();
   w.key("accepted").integer(clamp(s.stats.connections_accepted));
   w.key("rejected_429").integer(clamp(s.stats.connections_rejected));

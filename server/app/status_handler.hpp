@@ -37,6 +37,8 @@ struct PoolGauges {
   PoolGauge connections;  // connection slots
   PoolGauge buffers;      // receive buffers
   PoolGauge responders;
+  PoolGauge tls_handshakes;  // capacity 0: no TLS listener
+  PoolGauge tls_seal_areas;
   uint64_t idle_releases = 0;  // times the idle pools' pages went back to the kernel
 };
 

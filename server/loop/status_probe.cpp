@@ -14,6 +14,8 @@ void fill(void* context, app::StatusSample& out) {
   out.pools.connections = {g.connections_capacity, g.connections_in_use};
   out.pools.buffers = {g.buffers_capacity, g.buffers_in_use};
   out.pools.responders = {g.responders_capacity, g.responders_in_use};
+  out.pools.tls_handshakes = {g.tls_handshakes_capacity, g.tls_handshakes_in_use};
+  out.pools.tls_seal_areas = {g.seal_buffers_capacity, g.seal_buffers_in_use};
   out.pools.idle_releases = g.idle_releases;
 }
 

@@ -145,6 +145,7 @@ void Worker::tls_received(Slot& s, size_t n) {
   conn::Connection& c = s.conn;
   using Phase = tls::TlsTransport::Phase;
   const Phase before = t.transport.phase();
+  const bool was_closed = t.transport.peer_closed();
   const tls::TlsTransport::In in = t.transport.on_received(c.after_unread(), c.transport_tail() + n);
   c.set_transport_tail(in.partial);
   const Phase now = t.transport.phase();
@@ -162,7 +163,7 @@ void Worker::tls_received(Slot& s, size_t n) {
     // goes out, then the connection closes; nothing more is answered.
     ++stats_.tls_failures;
     c.close_at_once();
-  } else if (now == Phase::Closed && before != Phase::Closed) {
+  } else if (t.transport.peer_closed() && !was_closed) {
     // close_notify: the client sends nothing more; what it asked is answered.
     enter(s);
     c.on_peer_closed(now_);

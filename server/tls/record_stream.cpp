@@ -38,7 +38,7 @@ void RecordStream::fail(Alert a) {
 }
 
 void RecordStream::close_notify() {
-  if (stream_ != State::Open && stream_ != State::Closed) return;
+  if (stream_ == State::Failed) return;
   if (!close_sent_ && alert_sent_ == Alert::None) {
     const char alert[2] = {1, static_cast<char>(kCloseNotify)};
     queue_control(kAlert, alert, sizeof alert);
@@ -133,7 +133,7 @@ RecordStream::In RecordStream::decrypt(std::span<char> buf, size_t len) {
         alert_received_ = static_cast<uint8_t>(text[1]);
         if (alert_received_ == kUserCanceled) break;  // a close_notify should follow
         if (alert_received_ == kCloseNotify) {
-          close_notify();  // ours in answer
+          stream_ = State::PeerClosed;  // ours follows once the answers are out
         } else {
           stream_ = State::Failed;  // a fatal alert: close without another
         }
@@ -154,7 +154,7 @@ RecordStream::In RecordStream::decrypt(std::span<char> buf, size_t len) {
 
 size_t RecordStream::encrypt(std::span<const char> in, std::span<char> out, size_t& written, size_t max_record) {
   written = 0;
-  if (stream_ != State::Open || control_len_ > 0) return 0;
+  if ((stream_ != State::Open && stream_ != State::PeerClosed) || control_len_ > 0) return 0;
   if (max_record == 0 || max_record > kMaxPlaintext) max_record = kMaxPlaintext;
   size_t taken = 0;
   while (taken < in.size()) {

@@ -8,7 +8,8 @@
 // Post-handshake messages from a client: KeyUpdate only (either kind,
 // possibly fragmented across records, never spanning a key change);
 // anything else is unexpected_message. A received alert ends the stream:
-// close_notify as Closed (we answer with ours), any other as Failed. Every
+// close_notify as PeerClosed (the read side; what was asked is still
+// answered, then our close_notify), any other as Failed. Every
 // failure of ours sends one fatal alert, then the stream is Failed.
 #pragma once
 
@@ -22,7 +23,9 @@ namespace hs::tls {
 
 class RecordStream {
 public:
-  enum class State : uint8_t { Open, Closed, Failed };
+  // PeerClosed: the client's close_notify came (nothing more is read); we
+  // may still answer, then send ours (close_notify()), which makes Closed.
+  enum class State : uint8_t { Open, PeerClosed, Closed, Failed };
 
   void start(const RecordState& s);
   void wipe() { state_.wipe(); }

@@ -107,7 +107,7 @@ size_t TlsSession::read(std::span<char> out) {
 }
 
 size_t TlsSession::write(std::span<const char> plaintext) {
-  if (ssl_ == nullptr || state_ != TlsState::Open || plaintext.empty()) return 0;
+  if (ssl_ == nullptr || (state_ != TlsState::Open && state_ != TlsState::Closed) || plaintext.empty()) return 0;
   size_t n = 0;
   if (SSL_write_ex(ssl_, plaintext.data(), plaintext.size(), &n) == 1) return n;
   const int e = SSL_get_error(ssl_, 0);

@@ -21,7 +21,7 @@ namespace hs::tls {
 enum class TlsState : unsigned char {
   Handshaking,
   Open,      // application data flows
-  Closed,    // the peer sent close_notify
+  Closed,    // the peer sent close_notify (we may still write, then send ours)
   Failed,    // a fatal alert was sent or received; the connection must close
 };
 

@@ -25,6 +25,7 @@ void TlsTransport::stop() {
   stream_.wipe();
   phase_ = Phase::Idle;
   resumed_ = false;
+  peer_closed_ = false;
 }
 
 bool TlsTransport::handshake_done() const {
@@ -81,6 +82,7 @@ TlsTransport::In TlsTransport::on_received(std::span<char> buf, size_t len) {
       in.plaintext = r.plaintext;
       in.partial = r.partial;
       if (stream_.state() == RecordStream::State::Failed) phase_ = Phase::Failed;
+      else if (stream_.state() == RecordStream::State::PeerClosed) peer_closed_ = true;
       else if (stream_.state() == RecordStream::State::Closed) phase_ = Phase::Closed;
       return in;
     }
@@ -96,7 +98,7 @@ TlsTransport::In TlsTransport::on_received(std::span<char> buf, size_t len) {
         in.plaintext += n;
       }
       if (session_->state() == TlsState::Failed) phase_ = Phase::Failed;
-      else if (session_->state() == TlsState::Closed) phase_ = Phase::Closed;
+      else if (session_->state() == TlsState::Closed) peer_closed_ = true;  // we may still answer
       return in;
     }
     default:

@@ -92,6 +92,9 @@ public:
   // drained hands off.
   bool handshake_done() const;
   bool resumed() const { return resumed_; }  // the handshake resumed a session (ticket)
+  // The client sent close_notify: nothing more is read; answers may still be
+  // sealed, then close_notify() (ours) ends the stream.
+  bool peer_closed() const { return peer_closed_; }
   bool failed() const { return phase_ == Phase::Failed; }
   const char* version() const { return version_; }
   uint64_t key_updates() const { return stream_.key_updates(); }  // received (TLS 1.3)
@@ -106,6 +109,7 @@ private:
   Phase phase_ = Phase::Idle;
   const char* version_ = "";
   bool resumed_ = false;
+  bool peer_closed_ = false;
 };
 
 }  // namespace hs::tls

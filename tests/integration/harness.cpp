@@ -332,10 +332,24 @@ bool Client::connect(uint16_t port, int rcvbuf, bool v6) {
   return false;
 }
 
-bool Client::handshake(Ms timeout) {
+bool Client::connect_tls(uint16_t port, Ms timeout, bool tls12_only) {
+  if (!connect_tcp(port)) return false;
+  if (handshake(timeout, tls12_only)) return true;
+  close();
+  return false;
+}
+
+bool Client::send_raw(std::string_view bytes) {
+  return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+}
+
+std::string Client::tls_version() const { return ssl_ != nullptr ? SSL_get_version(ssl_) : ""; }
+
+bool Client::handshake(Ms timeout, bool tls12_only) {
   const TestCertificate& c = certificate();
   if (c.client == nullptr) return false;
   ssl_ = SSL_new(c.client);
+  if (tls12_only) SSL_set_max_proto_version(ssl_, TLS1_2_VERSION);
   SSL_set_fd(ssl_, fd_);
   SSL_set1_host(ssl_, "127.0.0.1");
   const auto deadline = Clock::now() + timeout;

@@ -109,6 +109,12 @@ public:
   bool connect(uint16_t port, int rcvbuf = 0, bool v6 = false);
   // TCP only, even in TLS mode (a client that never handshakes).
   bool connect_tcp(uint16_t port, int rcvbuf = 0, bool v6 = false);
+  // TLS whatever the mode (verifying test_cert()), within `timeout`.
+  bool connect_tls(uint16_t port, Ms timeout = Ms(5000), bool tls12_only = false);
+  // Raw bytes on the socket under the TLS session (garbage records).
+  bool send_raw(std::string_view bytes);
+  // The negotiated protocol ("TLSv1.3"), "" for plain.
+  std::string tls_version() const;
   bool send_all(std::string_view bytes, Ms timeout = Ms(5000));
   // Reads what is available within `timeout`; appends to `out`. Returns bytes
   // read, 0 at EOF, -1 on timeout (nothing arrived), -2 on error (e.g. reset).
@@ -123,7 +129,7 @@ public:
   int fd() const { return fd_; }
 
 private:
-  bool handshake(Ms timeout);
+  bool handshake(Ms timeout, bool tls12_only = false);
   int fd_ = -1;
   SSL* ssl_ = nullptr;
 };

@@ -150,7 +150,7 @@ TEST_F(RecordStreamTest, PostHandshakeProtocol) {
       {"KeyUpdate asking for 2", {{kHandshakeT, std::string("\x18\x00\x00\x01\x02", 5)}}, S::Failed, Alert::IllegalParameter, 0, ""},
       {"an empty handshake record", {{kHandshakeT, ""}}, S::Failed, Alert::UnexpectedMessage, 0, ""},
       {"a handshake fragment cut by data", {{kHandshakeT, kKu0.substr(0, 3)}, {kAppT, "x"}}, S::Failed, Alert::UnexpectedMessage, 0, ""},
-      {"data, then close_notify, then more", {{kAppT, "last"}, {kAlertT, std::string("\x01\x00", 2)}, {kAppT, "ignored"}}, S::Closed, Alert::None, 0, "last"},
+      {"data, then close_notify, then more", {{kAppT, "last"}, {kAlertT, std::string("\x01\x00", 2)}, {kAppT, "ignored"}}, S::PeerClosed, Alert::None, 0, "last"},
       {"a fatal alert", {{kAlertT, std::string("\x02\x28", 2)}}, S::Failed, Alert::None, 0, ""},
       {"an alert of three bytes", {{kAlertT, std::string("\x01\x00\x00", 3)}}, S::Failed, Alert::DecodeError, 0, ""},
       {"user_canceled, then data", {{kAlertT, std::string("\x01\x5a", 2)}, {kAppT, "still"}}, S::Open, Alert::None, 0, "still"},
