@@ -207,6 +207,7 @@ WorkerGauges Worker::gauges() const {
 
 bool Worker::run() {
   bool ok = true;
+  if (handshakes_) tls::prepare_thread();  // this thread's cipher context, before serving
   // Bounded by time: once draining, the deadline ends it.
   for (;;) {
     const int timeout_ms = next_timeout();

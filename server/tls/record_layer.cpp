@@ -99,6 +99,8 @@ void RecordState::wipe() {
   OPENSSL_cleanse(&write, sizeof write);
 }
 
+void prepare_thread() { (void)scratch(); }
+
 size_t seal(RecordState& s, uint8_t type, std::span<const char> plaintext, std::span<char> out) {
   const size_t body = plaintext.size() + 1 + kTagBytes;
   if (plaintext.size() > kMaxPlaintext || out.size() < kRecordHeader + body) return 0;

@@ -70,6 +70,10 @@ struct OpenResult {
   size_t consumed = 0;        // record bytes used (0: not a whole record yet)
 };
 
+// Sets up the calling thread's cipher context (its first use allocates: a
+// thread-exit hook). A worker calls it before serving.
+void prepare_thread();
+
 // Seals `plaintext` (at most kMaxPlaintext bytes) as one record of inner
 // `type` (non-zero; 0 makes the body's trailing zeros padding and its last
 // non-zero byte the type: only tests do that) into `out` (sealed_size(plaintext.size()) bytes). Returns the

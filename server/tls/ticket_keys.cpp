@@ -78,7 +78,10 @@ int TicketKeys::on_ticket(unsigned char name[16], unsigned char* iv, void* ciphe
     }
     // Unknown, or older than the previous key's lifetime: a full handshake.
     if (use == nullptr || t - use->created >= 2 * period_) return 0;
-    result = use == &keys_[current_] ? 1 : 2;  // 2: valid, but issue a new ticket
+    // 2: valid, and a new ticket is issued, whichever key sealed it: TLS 1.3
+    // clients should use a ticket once (RFC 8446 C.4), and a fresh one keeps
+    // them resuming instead of falling back to full handshakes.
+    result = 2;
   }
   OSSL_PARAM params[3];
   params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, const_cast<unsigned char*>(use->hmac),

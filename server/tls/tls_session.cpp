@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <cstdio>
 #include <cstring>
 #include <string_view>
 
@@ -22,7 +23,7 @@ bool TlsSession::open(SSL_CTX* ctx) {
     if (ssl_ != nullptr) SSL_free(ssl_);
     ssl_ = nullptr;
     in_ = out_ = nullptr;
-    error_ = "no memory for a TLS session";
+    set_error("no memory for a TLS session");
     ERR_clear_error();
     return false;
   }
@@ -34,7 +35,7 @@ bool TlsSession::open(SSL_CTX* ctx) {
   secrets_seen_ = secret_len_ = 0;
   records_after_handshake_ = 0;
   state_ = TlsState::Handshaking;
-  error_.clear();
+  error_[0] = '\0';
   return true;
 }
 
@@ -54,7 +55,7 @@ bool TlsSession::feed(std::span<const char> ciphertext) {
     size_t n = 0;
     if (BIO_write_ex(in_, ciphertext.data() + done, ciphertext.size() - done, &n) != 1) {
       ERR_clear_error();
-      error_ = "no memory for received TLS records";
+      set_error("no memory for received TLS records");
       state_ = TlsState::Failed;
       return false;
     }
@@ -64,13 +65,25 @@ bool TlsSession::feed(std::span<const char> ciphertext) {
   return true;
 }
 
+void TlsSession::set_error(const char* why) {
+  std::snprintf(error_, sizeof error_, "%s", why);
+}
+
 void TlsSession::fail(int ssl_error) {
   if (ssl_error == SSL_ERROR_ZERO_RETURN) {
     state_ = TlsState::Closed;
     return;
   }
   state_ = TlsState::Failed;
-  if (error_.empty()) error_ = ssl_error == SSL_ERROR_SYSCALL ? "TLS stream ended" : last_error();
+  if (error_[0] == '\0') {
+    if (ssl_error == SSL_ERROR_SYSCALL) {
+      set_error("TLS stream ended");
+    } else {
+      const unsigned long e = ERR_peek_error();
+      if (e != 0) ERR_error_string_n(e, error_, sizeof error_);
+      else set_error("unknown TLS error");
+    }
+  }
   ERR_clear_error();
 }
 
@@ -188,25 +201,25 @@ void TlsSession::on_key_log(const char* line) {
 bool TlsSession::hand_off(RecordState& out, std::span<char> unread, size_t& unread_len) {
   unread_len = 0;
   if (ssl_ == nullptr || state_ != TlsState::Open) {
-    error_ = "the handshake is not done";
+    set_error("the handshake is not done");
     return false;
   }
   if (SSL_version(ssl_) != TLS1_3_VERSION) {
-    error_ = "only TLS 1.3 hands off to the record layer";
+    set_error("only TLS 1.3 hands off to the record layer");
     return false;
   }
   if (!output().empty()) {
-    error_ = "the handshake's output has not been sent yet";
+    set_error("the handshake's output has not been sent yet");
     return false;
   }
   if (secrets_seen_ != 3 || !out.set_suite(cipher()) || secret_len_ != out.hash_len) {
-    error_ = "the traffic secrets were not seen";
+    set_error("the traffic secrets were not seen");
     return false;
   }
   std::memcpy(out.read.secret, client_secret_, secret_len_);
   std::memcpy(out.write.secret, server_secret_, secret_len_);
   if (!out.derive(out.read) || !out.derive(out.write)) {
-    error_ = "cannot derive the traffic keys";
+    set_error("cannot derive the traffic keys");
     out.wipe();
     return false;
   }
@@ -214,7 +227,7 @@ bool TlsSession::hand_off(RecordState& out, std::span<char> unread, size_t& unre
   // Whatever the peer sent after its Finished is still in the input BIO.
   const size_t pending = static_cast<size_t>(BIO_ctrl_pending(in_));
   if (pending > unread.size()) {
-    error_ = "too many bytes after the handshake";
+    set_error("too many bytes after the handshake");
     out.wipe();
     return false;
   }

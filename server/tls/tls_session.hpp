@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "tls/record_layer.hpp"
 
@@ -55,7 +56,8 @@ public:
   void shutdown();
 
   TlsState state() const { return state_; }
-  const std::string& error() const { return error_; }
+  // Why it failed (one line, in the session: recording it allocates nothing).
+  std::string_view error() const { return error_; }
   // After the handshake: "TLSv1.3", the cipher suite's name, the ALPN
   // protocol ("" when none was agreed).
   const char* version() const;
@@ -84,7 +86,8 @@ private:
   BIO* in_ = nullptr;   // ciphertext from the peer (owned by ssl_)
   BIO* out_ = nullptr;  // ciphertext to the peer (owned by ssl_)
   TlsState state_ = TlsState::Handshaking;
-  std::string error_;
+  void set_error(const char* why);
+  char error_[128] = {};
   // TLS 1.3 application traffic secrets from the key log, and how many
   // records OpenSSL sealed with ours after the handshake (its tickets).
   uint8_t client_secret_[48] = {};

@@ -139,7 +139,7 @@ struct HandedOff {
     TlsSession session;
     if (!session.open(ctx.get())) return (why = "no session", false);
     pump(*client, session);
-    if (session.state() != TlsState::Open) return (why = "handshake: " + session.error(), false);
+    if (session.state() != TlsState::Open) return (why = "handshake: " + std::string(session.error()), false);
     client->give(session.output());  // tickets and all
     session.consume(session.output().size());
     char unread[64];
