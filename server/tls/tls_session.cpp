@@ -113,6 +113,7 @@ size_t TlsSession::read(std::span<char> out) {
     if (state_ != TlsState::Open) return 0;
   }
   size_t n = 0;
+  ERR_clear_error();  // SSL_get_error reads the thread's queue: nothing stale in it
   if (SSL_read_ex(ssl_, out.data(), out.size(), &n) == 1) return n;
   const int e = SSL_get_error(ssl_, 0);
   if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) fail(e);
@@ -122,6 +123,7 @@ size_t TlsSession::read(std::span<char> out) {
 size_t TlsSession::write(std::span<const char> plaintext) {
   if (ssl_ == nullptr || (state_ != TlsState::Open && state_ != TlsState::Closed) || plaintext.empty()) return 0;
   size_t n = 0;
+  ERR_clear_error();
   if (SSL_write_ex(ssl_, plaintext.data(), plaintext.size(), &n) == 1) return n;
   const int e = SSL_get_error(ssl_, 0);
   if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) fail(e);
