@@ -128,7 +128,11 @@ bool fill_info(int fd, FileInfo& info) {
 }
 
 // True when a segment of `rel` (no leading '/') starts with '.'.
+// /.well-known/ (RFC 8615) is meant to be served: ACME challenges (certbot's
+// webroot mode), security.txt. Dot segments below it stay hidden.
 bool has_dot_segment(std::string_view rel) {
+  constexpr std::string_view kWellKnown = ".well-known/";
+  if (rel.starts_with(kWellKnown)) rel.remove_prefix(kWellKnown.size() - 1);  // from its '/'
   if (!rel.empty() && rel.front() == '.') return true;
   return rel.find("/.") != std::string_view::npos;
 }

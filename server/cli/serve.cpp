@@ -128,6 +128,22 @@ int serve(const ServeOptions& o) {
   std::vector<net::Address> inherited_at;
   if (!net::take_inherited_listeners(inherited, inherited_at, error)) return fail(kStartError, error);
   if (!inherited.empty()) {
+    // The sockets systemd passed replace every address; those named by
+    // --tls-listen speak TLS (socket activation of port 443).
+    const auto text = [](const net::Address& a) {
+      char t[80];
+      net::format_address(a, t, sizeof t);
+      return std::string(t);
+    };
+    w.tls.listener_mask = 0;
+    for (const net::Address& want : config.tls_listen) {
+      size_t i = 0;
+      while (i < inherited_at.size() && text(inherited_at[i]) != text(want)) ++i;
+      if (i == inherited_at.size())
+        return fail(kStartError, "--tls-listen " + text(want) + " is not among the sockets from systemd (LISTEN_FDS)");
+      if (i < 32) w.tls.listener_mask |= 1u << i;
+    }
+    config.tls_listen.clear();
     config.listen = inherited_at;
     for (const net::Fd& fd : inherited) config.inherited.push_back(fd.get());
   }

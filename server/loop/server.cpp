@@ -53,8 +53,6 @@ std::string validate(const ServerConfig& c) {
   if (c.listen.empty() && c.tls_listen.empty()) return "no listen address";
   if (c.listen.size() + c.tls_listen.size() > Worker::kMaxListeners) return "at most 16 listen addresses";
   if (!c.tls_listen.empty() && c.tls_context == nullptr) return "--tls-listen needs --tls-cert and --tls-key";
-  if (!c.tls_listen.empty() && !c.inherited.empty())
-    return "--tls-listen with sockets from systemd (LISTEN_FDS) is not supported: bind the TLS port with --tls-listen only";
   if (c.workers == 0 || c.workers > kMaxWorkers) return "--workers must be from 1 to " + number(kMaxWorkers);
   if (w.max_connections == 0 || w.max_connections > kMaxConnections)
     return "--max-connections must be from 1 to " + number(kMaxConnections);
@@ -137,10 +135,14 @@ bool Server::start(const ServerConfig& config, const ServiceFactory& services, s
   wc.log_batch = log_fd >= 0 ? 64 * 1024 : 0;
   // Every worker's listeners: the plain ones, then the TLS ones.
   const size_t plain = config.listen.size();
+  // (With sockets from systemd, the caller marked which are TLS.)
   config_.listen.insert(config_.listen.end(), config.tls_listen.begin(), config.tls_listen.end());
-  wc.tls.context = config.tls_listen.empty() ? nullptr : config.tls_context;
-  wc.tls.listener_mask = 0;
-  for (size_t i = plain; i < config_.listen.size(); ++i) wc.tls.listener_mask |= 1u << i;
+  if (!config.tls_listen.empty()) {
+    wc.tls.listener_mask = 0;
+    for (size_t i = plain; i < config_.listen.size(); ++i) wc.tls.listener_mask |= 1u << i;
+  }
+  if (wc.tls.listener_mask == 0) wc.tls.context = nullptr;
+  if (wc.tls.context == nullptr) wc.tls.listener_mask = 0;
   if (!choose_io(config.io, wc.io, io_fallback_, error)) return false;
   config_.worker = wc;
 
@@ -161,7 +163,12 @@ bool Server::start(const ServerConfig& config, const ServiceFactory& services, s
   }
 
   if (!config.inherited.empty()) bound_ = config_.listen;
-  if (plain < bound_.size()) wc.https.https_port = bound_[plain].port();  // the first TLS listener (port 0 resolved)
+  for (size_t i = 0; i < bound_.size(); ++i) {  // the first TLS listener's port (0 resolved) for redirects
+    if (wc.tls.listener_mask >> i & 1u) {
+      wc.https.https_port = bound_[i].port();
+      break;
+    }
+  }
   config_.worker = wc;
   for (uint32_t w = 0; w < config.workers; ++w) {
     std::vector<Fd> fds;

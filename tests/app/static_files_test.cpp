@@ -51,6 +51,10 @@ protected:
     tree.dir("root/dirindex");
     tree.dir("root/dirindex/index.html");
     tree.file("root/.env", "SECRET=1");
+    tree.dir("root/.well-known");
+    tree.dir("root/.well-known/acme-challenge");
+    tree.file("root/.well-known/acme-challenge/tok3n", "tok3n.key");
+    tree.file("root/.well-known/.secret", "hidden");
     tree.dir("root/.git");
     tree.file("root/.git/config", "[core]");
     ASSERT_EQ(::mkfifo(tree.path("root/fifo").c_str(), 0644), 0);
@@ -159,8 +163,15 @@ TEST_F(StaticFilesTest, MissingIs404WithASmallBody) {
 }
 
 TEST_F(StaticFilesTest, DotfilesAre404) {
-  for (const char* t : {"/.env", "/.git/config", "/.git/", "/.git", "/sub/.hidden", "/%2egit/config"})
+  for (const char* t : {"/.env", "/.git/config", "/.git/", "/.git", "/sub/.hidden", "/%2egit/config",
+                        "/.well-known/.secret", "/.well-knownx/acme-challenge/tok3n"})
     EXPECT_EQ(get(t).status, 404) << t;
+}
+
+TEST_F(StaticFilesTest, WellKnownIsServedForAcmeChallenges) {
+  const auto o = get("/.well-known/acme-challenge/tok3n");
+  EXPECT_EQ(o.status, 200);
+  EXPECT_EQ(o.content(), "tok3n.key");
 }
 
 TEST_F(StaticFilesTest, DotfilesServedWhenAllowed) {

@@ -366,3 +366,47 @@ TEST_F(Https, IdleTlsConnectionsCostAFewHundredBytes) {
 
 }  // namespace
 }  // namespace hs::it
+
+namespace hs::it {
+namespace {
+
+// The service's way: systemd passes the socket (port 443 in real life) and
+// --tls-listen names it, so it speaks TLS; a --tls-listen address systemd did
+// not pass is a one-line error.
+TEST(HttpsService, SocketActivationOfATlsPort) {
+  if (!have("systemd-socket-activate")) GTEST_SKIP() << "systemd-socket-activate is missing (Debian package systemd)";
+  if (test_cert().empty()) GTEST_SKIP() << "openssl(1) could not make a test certificate";
+  TempDir dir;
+  dir.write("www/hello.txt", "activated over TLS\n");
+  bool served = false;
+  for (int attempt = 0; attempt < 5 && !served; ++attempt) {
+    const uint16_t port = free_port();
+    ASSERT_NE(port, 0);
+    const std::string at = "127.0.0.1:" + std::to_string(port);
+    const std::string pid_file = dir.path() + "/pid";
+    shell("(systemd-socket-activate -l " + at + " -E HOMESERVE_ALLOW_ROOT=1 " + HS_BINARY + " serve " + dir.path() +
+          "/www --tls-listen " + at + " --tls-cert " + test_cert() + " --tls-key " + test_key() + " >" + dir.path() +
+          "/out 2>" + dir.path() + "/err & echo $! > " + pid_file + ")");
+    const pid_t pid = static_cast<pid_t>(std::atoi(shell("cat " + pid_file).c_str()));
+    ASSERT_GT(pid, 0);
+    for (int i = 0; i < 100 && shell("cat " + dir.path() + "/err").find("Listening on") == std::string::npos; ++i)
+      std::this_thread::sleep_for(Ms(20));
+    if (shell("cat " + dir.path() + "/err").find("Address already in use") == std::string::npos) {
+      Client c;  // the first connection makes systemd-socket-activate exec homeserve
+      if (c.connect_tls(port, Ms(10000))) {
+        EXPECT_TRUE(c.send_all(get("/hello.txt")));
+        auto r = read_responses(c, 1, Ms(5000));
+        served = r.size() == 1 && r[0].body == "activated over TLS\n";
+      }
+      EXPECT_NE(shell("cat " + dir.path() + "/out").find("listening on https://" + at), std::string::npos)
+          << shell("cat " + dir.path() + "/out " + dir.path() + "/err");
+    }
+    ::kill(pid, SIGTERM);
+    for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(Ms(20));
+    if (::kill(pid, 0) == 0) ::kill(pid, SIGKILL);
+  }
+  EXPECT_TRUE(served);
+}
+
+}  // namespace
+}  // namespace hs::it
