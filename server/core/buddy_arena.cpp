@@ -1,6 +1,7 @@
 #include "core/buddy_arena.hpp"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -21,6 +22,20 @@ bool BuddyArena::reserve(size_t bytes) {
   auto* whole = reinterpret_cast<FreeBlock*>(base_);
   push(whole, order);
   return true;
+}
+
+size_t BuddyArena::release_free_pages(size_t min_order) {
+  static const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  size_t released = 0;
+  for (size_t o = min_order; o <= top_order_; ++o) {
+    const size_t size = size_t{1} << o;
+    if (size <= page) continue;  // blocks of a page or more start on a page (base is page-aligned)
+    for (FreeBlock* b = free_[o]; b != nullptr; b = b->next) {
+      ::madvise(reinterpret_cast<std::byte*>(b) + page, size - page, MADV_DONTNEED);
+      released += size - page;
+    }
+  }
+  return released;
 }
 
 size_t BuddyArena::order_for(size_t n) {

@@ -38,6 +38,11 @@ public:
   void reset_peak() { peak_ = in_use_; }  // measure a phase's peak from here
   uint64_t failures() const { return failures_; }
   size_t usable_size(const void* p) const;    // payload bytes of p's block
+  // Gives the pages of free blocks of 2^min_order bytes or more back to the
+  // kernel (MADV_DONTNEED), keeping each block's first page (its header and
+  // free-list links). The reservation stays; a page costs memory again once a
+  // block there is used. Returns the bytes advised.
+  size_t release_free_pages(size_t min_order);
   bool owns(const void* p) const;
 
 private:

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "http/response_writer.hpp"
+#include "tls/tls_memory.hpp"
 
 namespace hs::net {
 
@@ -267,6 +268,9 @@ void Worker::release_idle_pools() {
   release_pages(buffer_mem_);
   release_pages(responder_mem_);
   release_pages(seal_mem_);
+  // What finished handshakes touched in OpenSSL's arena (shared by the
+  // workers: only free blocks are given back, whoever is mid-handshake).
+  if (handshakes_ && handshakes_->in_use() == 0) tls::release_idle_tls_memory();
   pools_dirty_ = false;
   next_release_ = now_ + 1000;
   ++idle_releases_;

@@ -70,6 +70,7 @@ bool Worker::tls_start(Slot& s) {
   TlsSlot& t = tls_of(s);
   SSL_CTX* ctx = config_.tls.context->share();
   const bool ok = ctx != nullptr && t.transport.start(*handshakes_, ctx);
+  pools_dirty_ = true;  // the handshake touches arena pages: the idle release gives them back
   if (ctx != nullptr) SSL_CTX_free(ctx);  // the session holds its own reference
   if (!ok) {
     t.transport.stop();

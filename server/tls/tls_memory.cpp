@@ -65,6 +65,12 @@ bool install_tls_memory(size_t bytes, std::string& why) {
   return true;
 }
 
+void release_idle_tls_memory() {
+  if (g_arena == nullptr) return;
+  std::lock_guard<std::mutex> g(g_arena->lock);
+  g_arena->arena.release_free_pages(16);
+}
+
 void reset_tls_memory_peak() {
   if (g_arena == nullptr) return;
   std::lock_guard<std::mutex> g(g_arena->lock);

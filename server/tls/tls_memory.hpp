@@ -27,5 +27,9 @@ struct TlsMemoryStats {
 TlsMemoryStats tls_memory_stats();
 // Starts a new peak from what is in use now (to measure one phase).
 void reset_tls_memory_peak();
+// The pages of the arena's large free blocks (64 KiB and more: what finished
+// handshakes left) go back to the kernel; the reservation stays. Called by
+// an idle worker, at most once a second.
+void release_idle_tls_memory();
 
 }  // namespace hs::tls
