@@ -4,6 +4,7 @@
 #include "core/buddy_arena.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -114,6 +115,38 @@ TEST(BuddyArena, RandomizedAgainstAModel) {
   EXPECT_EQ(a.in_use(), 0u);
   EXPECT_EQ(a.failures(), failures);
   EXPECT_NE(a.allocate(kArena - 16), nullptr);  // everything merged back
+}
+
+}  // namespace
+}  // namespace hs::core
+
+namespace hs::core {
+namespace {
+
+// Freed large blocks give their pages back (all but each block's first
+// page, which holds its header and links); the arena stays whole and usable.
+TEST(BuddyArena, ReleasingFreePagesKeepsTheArenaWhole) {
+  BuddyArena a;
+  ASSERT_TRUE(a.reserve(1u << 20));
+  std::vector<void*> blocks;
+  for (int i = 0; i < 6; ++i) {
+    void* p = a.allocate(100 * 1024);  // 128 KiB blocks
+    ASSERT_NE(p, nullptr);
+    std::memset(p, 0xab, 100 * 1024);
+    blocks.push_back(p);
+  }
+  EXPECT_EQ(a.release_free_pages(16), (256u << 10) - static_cast<size_t>(::sysconf(_SC_PAGESIZE)))
+      << "the 256 KiB never handed out, but for its first page";
+  for (size_t i = 1; i < blocks.size(); i += 2) a.release(blocks[i]);
+  EXPECT_GT(a.release_free_pages(16), 0u);
+  for (size_t i = 0; i < blocks.size(); i += 2) EXPECT_EQ(static_cast<unsigned char*>(blocks[i])[5000], 0xab);
+  for (size_t i = 0; i < blocks.size(); i += 2) a.release(blocks[i]);
+  EXPECT_EQ(a.in_use(), 0u);
+  a.release_free_pages(16);
+  void* whole = a.allocate((1u << 20) - 64);  // everything merged back into one block
+  ASSERT_NE(whole, nullptr);
+  std::memset(whole, 1, (1u << 20) - 64);
+  a.release(whole);
 }
 
 }  // namespace
