@@ -55,6 +55,7 @@ Fetched fetch(const Url& url, std::string_view request, Deadline deadline, size_
   f.connect = stream.connect(url, deadline);
   if (f.connect != Io::ok) {
     f.tls_error = stream.error();
+    f.handshake_closed = stream.closed_in_handshake();
     f.ms = ms_since(start);
     return f;
   }

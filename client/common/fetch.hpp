@@ -22,6 +22,7 @@ struct Fetched {
   bool body_truncated = false;
   double ms = 0;          // connect to complete
   std::string tls_error;  // https: why the TLS session failed (handshake, verification, alert)
+  bool handshake_closed = false;  // https: the server closed before the handshake ended (a full server)
   // A one-line account for a person: "200, 1024-byte body" or "connect refused".
   std::string describe() const;
 };

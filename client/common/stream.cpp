@@ -57,6 +57,7 @@ Io Stream::connect(const Url& url, Deadline deadline) {
     }
     error_ = std::string("the server ") + (got == Io::eof ? "closed the connection" : to_string(got)) +
              " during the TLS handshake";
+    closed_in_handshake_ = got == Io::eof || got == Io::reset;
     return Io::tls;
   }
   return Io::timeout;

@@ -44,12 +44,16 @@ public:
   bool is_tls() const { return tls_.is_open(); }
   TlsClient& tls() { return tls_; }
   const std::string& error() const { return error_; }
+  // https: the server ended the connection (close or reset) before the
+  // handshake did: a full server's TLS listener answers so.
+  bool closed_in_handshake() const { return closed_in_handshake_; }
   void close();
 
 private:
   net::Fd fd_;
   TlsClient tls_;
   std::string error_;
+  bool closed_in_handshake_ = false;
 };
 
 }  // namespace hs::client

@@ -50,6 +50,10 @@ struct FloodReport {
   uint64_t closed = 0;         // closed before an answer
   uint64_t timeout = 0;        // no answer before the deadline
   uint64_t connect_error = 0;  // connect failed (refused, no descriptor, ...)
+  // https: closed by the server before the handshake ended. A full server's
+  // TLS listener answers so (no 429 can be read before a handshake): it
+  // counts as expected wherever 429 is.
+  uint64_t handshake_closed = 0;
   uint64_t bad = 0;            // the answer did not frame
   uint64_t kept = 0;           // answered and left open by the server
   uint64_t kept_after_hold = 0;

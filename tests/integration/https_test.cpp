@@ -327,6 +327,18 @@ TEST_F(Https, ToolsSpeakHttps) {
   EXPECT_EQ(json_count(status(), "refused"), 0u);
 }
 
+// Past --max-connections a TLS listener closes cleanly at the handshake
+// (no 429 can be read before one): flood and probe count that as the answer.
+TEST_F(Https, AFullServerClosesAtTheHandshakeAndTheToolsSaySo) {
+  start({"--max-connections", "4"});
+  const RunResult probe = run_homeserve({"probe", https("/hello.txt"), "--insecure", "--only", "connections",
+                                         "--max-connections", "4"},
+                                        Ms(60000));
+  EXPECT_EQ(probe.status, 0) << probe.out << probe.err;
+  EXPECT_NE(probe.out.find("closed at the TLS handshake"), std::string::npos) << probe.out;
+  EXPECT_GT(json_count(status(), "rejected_429"), 0u);
+}
+
 // Idle TLS connections are nearly free: once a TLS 1.3 connection has handed
 // off, it keeps ~300 bytes of record state in its slot (OpenSSL's SSL object
 // is gone). Measured as RSS growth over 300 idle connections, each served
