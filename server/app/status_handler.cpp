@@ -47,6 +47,7 @@ void StatusHandler::handle(const conn::Request& request, conn::Response& respons
     w.key("tls").begin_object();
     w.key("handshakes").integer(clamp(s.stats.tls_handshakes));
     w.key("resumed").integer(clamp(s.stats.tls_resumed));
+    w.key("sni_other").integer(clamp(s.stats.tls_sni_other));
     w.key("handshake_waits").integer(clamp(s.stats.tls_handshake_waits));
     w.key("refused").integer(clamp(s.stats.tls_refused));
     w.key("failures").integer(clamp(s.stats.tls_failures));

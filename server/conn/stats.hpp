@@ -17,6 +17,7 @@ struct Stats {
   uint64_t buffer_waits = 0;          // readable connections that waited for a buffer
   uint64_t tls_handshakes = 0;        // completed (full or resumed)
   uint64_t tls_resumed = 0;           // of which resumed a session (ticket)
+  uint64_t tls_sni_other = 0;         // of which named (SNI) a host the certificate does not cover
   uint64_t tls_handshake_waits = 0;   // accepted while every handshake slot was taken: waited
   uint64_t tls_refused = 0;           // closed: the handshake could not start (TLS arena full)
   uint64_t tls_failures = 0;          // handshakes or record streams that failed (alert, garbage)

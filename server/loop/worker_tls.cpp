@@ -153,6 +153,7 @@ void Worker::tls_received(Slot& s, size_t n) {
   if (before == Phase::Handshake && (now == Phase::Records || now == Phase::Session)) {
     ++stats_.tls_handshakes;
     if (t.transport.resumed()) ++stats_.tls_resumed;
+    if (t.transport.sni_other()) ++stats_.tls_sni_other;
   }
   if (in.plaintext > 0) {
     enter(s);

@@ -3,6 +3,7 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <cstdio>
 #include <cstring>
@@ -243,6 +244,14 @@ int session_index() {
 }
 
 bool TlsSession::resumed() const { return ssl_ != nullptr && SSL_session_reused(ssl_) == 1; }
+
+bool TlsSession::sni_other() const {
+  if (ssl_ == nullptr) return false;
+  const char* name = SSL_get_servername(ssl_, TLSEXT_NAMETYPE_host_name);
+  X509* cert = SSL_get_certificate(ssl_);
+  if (name == nullptr || cert == nullptr) return false;
+  return X509_check_host(cert, name, std::strlen(name), 0, nullptr) != 1;
+}
 
 void TlsSession::release_buffers() {
   if (ssl_ != nullptr) SSL_free_buffers(ssl_);

@@ -64,6 +64,9 @@ public:
   const char* cipher() const;
   std::string alpn() const;
   bool resumed() const;  // the handshake resumed a session (a ticket)
+  // The client named a server (SNI) that the certificate does not cover.
+  // SNI is read, never required: such a client is served and counted.
+  bool sni_other() const;
   // Hands OpenSSL's record buffers back while the connection is idle.
   void release_buffers();
 

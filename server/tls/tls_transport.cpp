@@ -25,6 +25,7 @@ void TlsTransport::stop() {
   stream_.wipe();
   phase_ = Phase::Idle;
   resumed_ = false;
+  sni_other_ = false;
   peer_closed_ = false;
 }
 
@@ -35,6 +36,7 @@ bool TlsTransport::handshake_done() const {
 void TlsTransport::try_hand_off(std::span<char> buf, size_t& len) {
   if (phase_ != Phase::Handshake || session_ == nullptr || session_->state() != TlsState::Open) return;
   resumed_ = session_->resumed();
+  sni_other_ = session_->sni_other();
   if (std::strcmp(session_->version(), "TLSv1.3") != 0) {
     phase_ = Phase::Session;  // TLS 1.2: OpenSSL all the way
     version_ = "TLSv1.2";

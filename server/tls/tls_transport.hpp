@@ -92,6 +92,7 @@ public:
   // drained hands off.
   bool handshake_done() const;
   bool resumed() const { return resumed_; }  // the handshake resumed a session (ticket)
+  bool sni_other() const { return sni_other_; }  // SNI named a host the certificate does not cover
   // The client sent close_notify: nothing more is read; answers may still be
   // sealed, then close_notify() (ours) ends the stream.
   bool peer_closed() const { return peer_closed_; }
@@ -109,6 +110,7 @@ private:
   Phase phase_ = Phase::Idle;
   const char* version_ = "";
   bool resumed_ = false;
+  bool sni_other_ = false;
   bool peer_closed_ = false;
 };
 

@@ -249,6 +249,12 @@ TEST_F(Https, OpensslResumesWithATicketAndRefusesOldVersions) {
     EXPECT_NE(st, 0) << old << "\n" << out;
   }
   EXPECT_GE(json_count(status(), "resumed"), 2u);
+  // SNI is read, not required: another name is served and counted.
+  const std::string other = shell("printf 'GET /hello.txt HTTP/1.1\\r\\nHost: t\\r\\nConnection: close\\r\\n\\r\\n' | " +
+                                  base + "-servername elsewhere.example -ign_eof 2>&1");
+  EXPECT_NE(other.find("hello, world"), std::string::npos) << other;
+  const std::string st = status();
+  EXPECT_EQ(json_count(st, "sni_other"), 1u) << st;
 }
 
 TEST_F(Https, GnutlsCliInteroperates) {
