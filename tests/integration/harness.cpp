@@ -124,6 +124,8 @@ pid_t spawn(const std::vector<std::string>& args, int& out, int& err) {
   const bool deny = deny_io_uring_now;
   const pid_t pid = ::fork();
   if (pid == 0) {
+    // A test process that dies (a signal, an abort) takes its servers with it.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (deny) refuse_io_uring_setup();
     ::dup2(o[1], STDOUT_FILENO);
     ::dup2(e[1], STDERR_FILENO);
