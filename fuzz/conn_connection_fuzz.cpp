@@ -1,6 +1,7 @@
 // Fuzzes the whole connection state machine with arbitrary bytes delivered at
 // arbitrary split points, under both compaction modes. Properties:
-//  - the answers do not depend on where reads ended (whole == split);
+//  - the answers do not depend on where reads ended (whole == split), but
+//    for interim 100 Continue answers, which do by design;
 //  - every response is well formed, and there are never more final responses
 //    than request heads could have been in the input;
 //  - every responder is back in its pool when the input ends.
@@ -44,6 +45,16 @@ std::string run(const Limits& limits, std::string_view input, const size_t* spli
   return out;
 }
 
+// Without its interim answers: a 100 Continue goes out only when a head with
+// Expect: 100-continue arrives before its body, which depends on where the
+// reads ended (by design), so it is left out of the whole == split property.
+std::string final_answers(std::string out) {
+  constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  for (size_t at = out.find(kContinue); at != std::string::npos; at = out.find(kContinue, at))
+    out.erase(at, kContinue.size());
+  return out;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -62,7 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t left_whole = 0, left_split = 0;
   std::string whole = run(limits, input, nullptr, 0, max_write, left_whole);
   std::string split = run(limits, input, splits, 2, max_write, left_split);
-  if (whole != split) std::abort();
+  if (final_answers(whole) != final_answers(split)) std::abort();
   if (left_whole != 0 || left_split != 0) std::abort();
 
   std::vector<hs::conn::testing::ParsedResponse> list;

@@ -27,6 +27,7 @@ void Response::header(http::FieldName name, std::string_view value) { head_.head
 void Response::header(http::FieldName name, uint64_t value) { head_.header(name, value); }
 
 void Response::body(std::string_view bytes) {
+  if (bytes.empty()) return;  // (memcpy from a null view is undefined, even of 0 bytes)
   if (r_.body_len + bytes.size() > r_.body_area.size()) {
     overflow_ = true;
     return;
